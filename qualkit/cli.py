@@ -1,0 +1,240 @@
+"""The `qualkit` command: parses arguments, calls the library, prints results (or JSON)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qualkit.errors import QualkitError
+
+app = typer.Typer(
+    name="qualkit",
+    help="Qualitative interview studies: import, segment, auto-code, review and report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+codebook_app = typer.Typer(help="Check and inspect codebook files.", no_args_is_help=True)
+app.add_typer(codebook_app, name="codebook")
+
+ProjectArg = Annotated[str, typer.Argument(help="Project file (.qualkit) or PostgreSQL URL.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+def echo_json(data) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def warn(message: str) -> None:
+    typer.secho(f"warning: {message}", err=True, fg=typer.colors.YELLOW)
+
+
+def progress_bar(total: int, label: str):
+    """A progress bar on stderr (stdout stays clean for --json)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[item]}"),
+        console=Console(stderr=True), transient=True,
+    )
+    task = progress.add_task(label, total=total, item="")
+    return progress, lambda item="": progress.update(task, advance=1, item=item)
+
+
+# --- project ----------------------------------------------------------------------------------
+
+
+@app.command()
+def init(
+    project: ProjectArg,
+    name: Annotated[str | None, typer.Option(help="Study name (default: file name).")] = None,
+) -> None:
+    """Create an empty project file."""
+    from qualkit.store import Project
+
+    with Project.create(project, name=name):
+        pass
+    typer.echo(f"Created project {project}")
+
+
+@app.command("import")
+def import_(
+    project: ProjectArg,
+    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders; a cases.csv "
+                                                     "among them gives the case attributes.")],
+    replace: Annotated[bool, typer.Option(help="Import changed files again.")] = False,
+    force: Annotated[bool, typer.Option(help="With --replace: even if coded passages are "
+                                             "missing from the new version.")] = False,
+    language: Annotated[str | None, typer.Option(help="fr or en (default: detected).")] = None,
+    label_pattern: Annotated[list[str] | None, typer.Option(
+        help="Extra speaker-label regex with (?P<label>..) and (?P<text>..); repeatable.")] = None,
+    min_chars: Annotated[int, typer.Option(help="Segment size, lower bound.")] = 150,
+    max_chars: Annotated[int, typer.Option(help="Segment size, upper bound.")] = 800,
+    max_sentences: Annotated[int, typer.Option(help="Sentences per segment, at most.")] = 4,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import transcripts (.txt .md .docx .vtt .srt) and split them into segments."""
+    from qualkit.importing import collect_files, import_paths
+    from qualkit.segmenting import SegmentOptions
+    from qualkit.store import Project
+
+    try:
+        options = SegmentOptions(min_chars, max_chars, max_sentences)
+    except ValueError as exc:
+        raise QualkitError(str(exc)) from None
+    files, _ = collect_files(paths)
+    with Project.open(project) as proj:
+        bar, step = progress_bar(len(files), "Reading")
+        with bar:
+            result = import_paths(
+                proj, paths, replace=replace, force=force, language=language,
+                label_patterns=label_pattern or (), options=options, progress=step,
+            )
+    for message in result.warnings:
+        warn(message)
+    if as_json:
+        echo_json(result.__dict__)
+        return
+    typer.echo(
+        f"Imported {len(result.added)} new and {len(result.replaced)} replaced interview(s): "
+        f"{result.turns} turns, {result.segments} segments; {len(result.unchanged)} unchanged."
+    )
+    if result.cases_updated:
+        typer.echo(f"Updated the case attributes of {result.cases_updated} interview(s).")
+
+
+@app.command()
+def status(project: ProjectArg, as_json: JsonOpt = False) -> None:
+    """Interviews, turns, segments and cases by profile."""
+    from qualkit.store import Project
+    from qualkit.store.study import status as get_status
+
+    with Project.open(project) as proj, proj.reading() as conn:
+        data = get_status(conn)
+        data["project"] = proj.meta("name")
+    if as_json:
+        echo_json(data)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{data['project']}: {data['interviews']} interviews, {data['turns']} "
+                        f"turns, {data['segments']} segments")
+    for column in ("interview", "profile", "role", "turns", "segments", "respondent", "coded"):
+        table.add_column(column, justify="right" if column in
+                         ("turns", "segments", "respondent", "coded") else "left")
+    for row in data["per_interview"]:
+        table.add_row(row["interview"], row["profile"] or "", row["role"] or "",
+                      str(row["turns"]), str(row["segments"]), str(row["respondent_segments"]),
+                      str(row["coded_segments"]))
+    Console().print(table)
+    profiles = ", ".join(f"{k}: {v}" for k, v in sorted(data["cases_by_profile"].items()))
+    typer.echo(f"Cases by profile: {profiles or 'none'}")
+
+
+@app.command()
+def segments(
+    project: ProjectArg,
+    interview: Annotated[str | None, typer.Option(help="Interview file name or id.")] = None,
+    speaker: Annotated[str | None, typer.Option(
+        help="respondent or interviewer.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List segments with their offsets and text."""
+    from qualkit.data import ROLES
+    from qualkit.store import Project
+    from qualkit.store.study import segment_rows
+
+    if speaker is not None and speaker not in ROLES:
+        raise QualkitError(f"--speaker must be one of {', '.join(ROLES)}, not '{speaker}'")
+    with Project.open(project) as proj, proj.reading() as conn:
+        rows = segment_rows(conn, interview=interview, role=speaker)
+    if as_json:
+        echo_json([
+            {"id": r["id"], "interview": r["interview"], "speaker": r["speaker"],
+             "role": r["role"], "start": r["start"], "end": r["end"], "text": r["text"]}
+            for r in rows
+        ])
+        return
+    for r in rows:
+        typer.echo(f"[{r['interview']} #{r['idx']} {r['start']}-{r['end']}] "
+                   f"{r['speaker']} ({r['role']}): {r['text']}")
+
+
+@app.command()
+def speakers(
+    project: ProjectArg,
+    interview: Annotated[str, typer.Argument(help="Interview file name or id.")],
+    interviewer: Annotated[list[str] | None, typer.Option(
+        help="Set this speaker as the interviewer (repeatable); the others are respondents.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show an interview's speakers and roles, or set who the interviewer is."""
+    from sqlalchemy import func, select
+
+    from qualkit.store import Project
+    from qualkit.store import study as store
+    from qualkit.store.schema import turns
+
+    with Project.open(project) as proj:
+        if interviewer:
+            with proj.transaction() as conn:
+                store.set_interviewers(conn, store.interview_id(conn, interview), interviewer)
+        with proj.reading() as conn:
+            iid = store.interview_id(conn, interview)
+            rows = conn.execute(
+                select(turns.c.speaker, turns.c.role, func.count())
+                .where(turns.c.interview_id == iid).group_by(turns.c.speaker, turns.c.role)
+            ).all()
+    data = [{"speaker": s, "role": r, "turns": n} for s, r, n in rows]
+    if as_json:
+        echo_json(data)
+        return
+    for item in data:
+        typer.echo(f"{item['speaker']}: {item['role']} ({item['turns']} turns)")
+
+
+# --- codebook ---------------------------------------------------------------------------------
+
+
+@codebook_app.command("check")
+def codebook_check(
+    file: Annotated[Path, typer.Argument(help="Codebook YAML file.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Validate a codebook file; print its codes."""
+    from qualkit.codebook import load_codebook
+
+    codebook = load_codebook(file)
+    summary = [
+        {"id": c.id, "label": c.label.fr, "parent": c.parent, "examples": len(c.examples),
+         "counter_examples": len(c.counter_examples), "patterns": len(c.patterns),
+         "threshold": c.threshold}
+        for c in codebook.codes
+    ]
+    if as_json:
+        echo_json({"file": str(file), "valid": True, "name": codebook.name, "codes": summary})
+        return
+    typer.echo(f"{file}: valid, {len(summary)} codes")
+    for c in summary:
+        typer.echo(f"  {c['id']:<16} {c['label']:<45} {c['examples']:>3} examples, "
+                   f"{c['patterns']:>3} patterns")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and exit code 2, never a traceback."""
+    try:
+        app(args=argv, prog_name="qualkit", standalone_mode=True)
+    except QualkitError as exc:
+        typer.secho(f"qualkit: error: {exc.message}", err=True, fg=typer.colors.RED)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)

@@ -1,0 +1,160 @@
+"""Tables of a qualkit project (SQLAlchemy Core): SQLite file or PostgreSQL server."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# The Alembic revision this code reads and writes; tests check it is the migrations' head.
+SCHEMA_REVISION = "0001"
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+project_meta = Table(
+    "project_meta", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("profile", String(50)),
+    Column("role", String(200)),
+    Column("branch", String(200)),
+    Column("company_size", String(100)),
+    Column("gender", String(50)),
+    Column("age_band", String(50)),
+    Column("extra", JSON, nullable=False, default=dict),
+)
+
+interviews = Table(
+    "interviews", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="SET NULL")),
+    Column("content_hash", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("source_format", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("meta", JSON, nullable=False, default=dict),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+turns = Table(
+    "turns", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("interview_id", Integer, ForeignKey("interviews.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("speaker", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    Column("time_start", Float),
+    Column("time_end", Float),
+    UniqueConstraint("interview_id", "idx"),
+)
+
+segments = Table(
+    "segments", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("interview_id", Integer, ForeignKey("interviews.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("turn_id", Integer, ForeignKey("turns.id", ondelete="CASCADE"), nullable=False),
+    Column("idx", Integer, nullable=False),
+    Column("start", Integer, nullable=False),
+    Column("end", Integer, nullable=False),
+    UniqueConstraint("interview_id", "idx"),
+    Index("ix_segments_turn_id", "turn_id"),
+)
+
+codebook_versions = Table(
+    "codebook_versions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("source_path", Text),
+    Column("content", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("note", Text),
+)
+
+# One row per (segment, code, coder). The auto-coder is the coder AUTO_CODER with status
+# 'suggested'; people's rows are 'accepted' or 'rejected'. Reruns touch only AUTO_CODER rows.
+codings = Table(
+    "codings", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("segment_id", Integer, ForeignKey("segments.id", ondelete="CASCADE"), nullable=False),
+    Column("code", String(100), nullable=False),
+    Column("coder", String(100), nullable=False),
+    Column("origin", String(8), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("score", Float),
+    Column("passes", Boolean),
+    Column("explanation", JSON),
+    Column("codebook_version", Integer),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("segment_id", "code", "coder"),
+    Index("ix_codings_code_status", "code", "status"),
+    Index("ix_codings_coder", "coder"),
+)
+
+memos = Table(
+    "memos", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("interview_id", Integer, ForeignKey("interviews.id", ondelete="CASCADE")),
+    Column("segment_id", Integer, ForeignKey("segments.id", ondelete="CASCADE")),
+    Column("code", String(100)),
+    Column("coder", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Append-only: never updated or deleted. Keys are copied, not foreign, so the log outlives
+# what it describes.
+decision_log = Table(
+    "decision_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("coder", String(100), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("interview", String(255)),
+    Column("segment_id", Integer),
+    Column("code", String(100)),
+    Column("before", JSON),
+    Column("after", JSON),
+    Index("ix_decision_log_segment_id", "segment_id"),
+)
+
+embeddings = Table(
+    "embeddings", metadata,
+    Column("model", String(100), primary_key=True),
+    Column("text_hash", String(64), primary_key=True),
+    Column("dim", Integer, nullable=False),
+    Column("vector", LargeBinary, nullable=False),
+)
