@@ -13,27 +13,54 @@ from qualkit.reading import decode_text
 
 CASES_FILE = "cases.csv"
 PROFILES = {
-    "cadre": "cadre", "manager": "cadre", "manageur": "cadre",
-    "recruteur": "recruteur", "recruteuse": "recruteur", "recruiter": "recruteur", "rh": "recruteur",
+    "cadre": "cadre",
+    "manager": "cadre",
+    "manageur": "cadre",
+    "recruteur": "recruteur",
+    "recruteuse": "recruteur",
+    "recruiter": "recruteur",
+    "rh": "recruteur",
     "hr": "recruteur",
-    "expert": "expert", "experte": "expert",
+    "expert": "expert",
+    "experte": "expert",
 }
 PROFILE_LABELS = {
     "fr": {"cadre": "Cadres", "recruteur": "Recruteurs / RH", "expert": "Experts"},
     "en": {"cadre": "Managers", "recruteur": "Recruiters / HR", "expert": "Experts"},
 }
 ALIASES = {
-    "file": "file", "fichier": "file", "interview": "file", "entretien": "file",
-    "case": "case", "cas": "case",
-    "profile": "profile", "profil": "profile",
-    "role": "role", "rôle": "role", "fonction": "role", "poste": "role",
-    "branch": "branch", "branche": "branch", "secteur": "branch", "sector": "branch",
-    "company_size": "company_size", "taille": "company_size", "taille_entreprise": "company_size",
+    "file": "file",
+    "fichier": "file",
+    "interview": "file",
+    "entretien": "file",
+    "case": "case",
+    "cas": "case",
+    "profile": "profile",
+    "profil": "profile",
+    "role": "role",
+    "rôle": "role",
+    "fonction": "role",
+    "poste": "role",
+    "branch": "branch",
+    "branche": "branch",
+    "secteur": "branch",
+    "sector": "branch",
+    "company_size": "company_size",
+    "taille": "company_size",
+    "taille_entreprise": "company_size",
     "size": "company_size",
-    "gender": "gender", "genre": "gender", "sexe": "gender",
-    "age_band": "age_band", "age": "age_band", "âge": "age_band", "tranche_age": "age_band",
-    "interviewer": "interviewer", "enqueteur": "interviewer", "enquêteur": "interviewer",
-    "language": "language", "langue": "language",
+    "gender": "gender",
+    "genre": "gender",
+    "sexe": "gender",
+    "age_band": "age_band",
+    "age": "age_band",
+    "âge": "age_band",
+    "tranche_age": "age_band",
+    "interviewer": "interviewer",
+    "enqueteur": "interviewer",
+    "enquêteur": "interviewer",
+    "language": "language",
+    "langue": "language",
 }
 KNOWN = ("profile", "role", "branch", "company_size", "gender", "age_band")
 
@@ -67,7 +94,9 @@ def read_cases(path: str | Path) -> dict[str, CaseRow]:
     if "file" not in columns:
         raise QualkitError(
             "no 'file' column: the first row must name the columns, one of them 'file' "
-            "(the interview's file name)", path=path, line=1,
+            "(the interview's file name)",
+            path=path,
+            line=1,
         )
     rows: dict[str, CaseRow] = {}
     for number, values in enumerate(reader, start=2):
@@ -87,7 +116,9 @@ def read_cases(path: str | Path) -> dict[str, CaseRow]:
             if canonical is None:
                 raise QualkitError(
                     f"unknown profile '{profile}'; expected cadre, recruteur or expert",
-                    path=path, line=number, field="profile",
+                    path=path,
+                    line=number,
+                    field="profile",
                 )
             record["profile"] = canonical
         interviewers = tuple(
@@ -103,8 +134,12 @@ def read_cases(path: str | Path) -> dict[str, CaseRow]:
         row = CaseRow(file, case, interviewers, language, number)
         for key in (file, Path(file).stem):
             if key in rows and rows[key].line != number:
-                raise QualkitError(f"'{file}' is listed twice (also line {rows[key].line})",
-                                   path=path, line=number, field="file")
+                raise QualkitError(
+                    f"'{file}' is listed twice (also line {rows[key].line})",
+                    path=path,
+                    line=number,
+                    field="file",
+                )
             rows[key] = row
     return rows
 

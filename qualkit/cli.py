@@ -39,9 +39,12 @@ def progress_bar(total: int, label: str):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
         TextColumn("{task.fields[item]}"),
-        console=Console(stderr=True), transient=True,
+        console=Console(stderr=True),
+        transient=True,
     )
     task = progress.add_task(label, total=total, item="")
     return progress, lambda item="": progress.update(task, advance=1, item=item)
@@ -66,14 +69,26 @@ def init(
 @app.command("import")
 def import_(
     project: ProjectArg,
-    paths: Annotated[list[Path], typer.Argument(help="Transcript files or folders; a cases.csv "
-                                                     "among them gives the case attributes.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Transcript files or folders; a cases.csv among them gives the case attributes."
+        ),
+    ],
     replace: Annotated[bool, typer.Option(help="Import changed files again.")] = False,
-    force: Annotated[bool, typer.Option(help="With --replace: even if coded passages are "
-                                             "missing from the new version.")] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="With --replace: even if coded passages are missing from the new version."
+        ),
+    ] = False,
     language: Annotated[str | None, typer.Option(help="fr or en (default: detected).")] = None,
-    label_pattern: Annotated[list[str] | None, typer.Option(
-        help="Extra speaker-label regex with (?P<label>..) and (?P<text>..); repeatable.")] = None,
+    label_pattern: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Extra speaker-label regex with (?P<label>..) and (?P<text>..); repeatable."
+        ),
+    ] = None,
     min_chars: Annotated[int, typer.Option(help="Segment size, lower bound.")] = 150,
     max_chars: Annotated[int, typer.Option(help="Segment size, upper bound.")] = 800,
     max_sentences: Annotated[int, typer.Option(help="Sentences per segment, at most.")] = 4,
@@ -88,13 +103,19 @@ def import_(
         options = SegmentOptions(min_chars, max_chars, max_sentences)
     except ValueError as exc:
         raise QualkitError(str(exc)) from None
-    files, _ = collect_files(paths)
     with Project.open(project) as proj:
+        files, _ = collect_files(paths)
         bar, step = progress_bar(len(files), "Reading")
         with bar:
             result = import_paths(
-                proj, paths, replace=replace, force=force, language=language,
-                label_patterns=label_pattern or (), options=options, progress=step,
+                proj,
+                paths,
+                replace=replace,
+                force=force,
+                language=language,
+                label_patterns=label_pattern or (),
+                options=options,
+                progress=step,
             )
     for message in result.warnings:
         warn(message)
@@ -124,16 +145,29 @@ def status(project: ProjectArg, as_json: JsonOpt = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"{data['project']}: {data['interviews']} interviews, {data['turns']} "
-                        f"turns, {data['segments']} segments")
+    table = Table(
+        title=f"{data['project']}: {data['interviews']} interviews, {data['turns']} "
+        f"turns, {data['segments']} segments"
+    )
     for column in ("interview", "profile", "role", "turns", "segments", "respondent", "coded"):
-        table.add_column(column, justify="right" if column in
-                         ("turns", "segments", "respondent", "coded") else "left")
+        table.add_column(
+            column,
+            justify="right" if column in ("turns", "segments", "respondent", "coded") else "left",
+        )
     for row in data["per_interview"]:
-        table.add_row(row["interview"], row["profile"] or "", row["role"] or "",
-                      str(row["turns"]), str(row["segments"]), str(row["respondent_segments"]),
-                      str(row["coded_segments"]))
-    Console().print(table)
+        table.add_row(
+            row["interview"],
+            row["profile"] or "",
+            row["role"] or "",
+            str(row["turns"]),
+            str(row["segments"]),
+            str(row["respondent_segments"]),
+            str(row["coded_segments"]),
+        )
+    console = Console()
+    if not console.is_terminal:
+        console.width = 160  # pipes and logs: do not squeeze the table to 80 columns
+    console.print(table)
     profiles = ", ".join(f"{k}: {v}" for k, v in sorted(data["cases_by_profile"].items()))
     typer.echo(f"Cases by profile: {profiles or 'none'}")
 
@@ -142,8 +176,7 @@ def status(project: ProjectArg, as_json: JsonOpt = False) -> None:
 def segments(
     project: ProjectArg,
     interview: Annotated[str | None, typer.Option(help="Interview file name or id.")] = None,
-    speaker: Annotated[str | None, typer.Option(
-        help="respondent or interviewer.")] = None,
+    speaker: Annotated[str | None, typer.Option(help="respondent or interviewer.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List segments with their offsets and text."""
@@ -156,23 +189,37 @@ def segments(
     with Project.open(project) as proj, proj.reading() as conn:
         rows = segment_rows(conn, interview=interview, role=speaker)
     if as_json:
-        echo_json([
-            {"id": r["id"], "interview": r["interview"], "speaker": r["speaker"],
-             "role": r["role"], "start": r["start"], "end": r["end"], "text": r["text"]}
-            for r in rows
-        ])
+        echo_json(
+            [
+                {
+                    "id": r["id"],
+                    "interview": r["interview"],
+                    "speaker": r["speaker"],
+                    "role": r["role"],
+                    "start": r["start"],
+                    "end": r["end"],
+                    "text": r["text"],
+                }
+                for r in rows
+            ]
+        )
         return
     for r in rows:
-        typer.echo(f"[{r['interview']} #{r['idx']} {r['start']}-{r['end']}] "
-                   f"{r['speaker']} ({r['role']}): {r['text']}")
+        typer.echo(
+            f"[{r['interview']} #{r['idx']} {r['start']}-{r['end']}] "
+            f"{r['speaker']} ({r['role']}): {r['text']}"
+        )
 
 
 @app.command()
 def speakers(
     project: ProjectArg,
     interview: Annotated[str, typer.Argument(help="Interview file name or id.")],
-    interviewer: Annotated[list[str] | None, typer.Option(
-        help="Set this speaker as the interviewer (repeatable); the others are respondents.")
+    interviewer: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Set this speaker as the interviewer (repeatable); the others are respondents."
+        ),
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -191,7 +238,8 @@ def speakers(
             iid = store.interview_id(conn, interview)
             rows = conn.execute(
                 select(turns.c.speaker, turns.c.role, func.count())
-                .where(turns.c.interview_id == iid).group_by(turns.c.speaker, turns.c.role)
+                .where(turns.c.interview_id == iid)
+                .group_by(turns.c.speaker, turns.c.role)
             ).all()
     data = [{"speaker": s, "role": r, "turns": n} for s, r, n in rows]
     if as_json:
@@ -214,9 +262,15 @@ def codebook_check(
 
     codebook = load_codebook(file)
     summary = [
-        {"id": c.id, "label": c.label.fr, "parent": c.parent, "examples": len(c.examples),
-         "counter_examples": len(c.counter_examples), "patterns": len(c.patterns),
-         "threshold": c.threshold}
+        {
+            "id": c.id,
+            "label": c.label.fr,
+            "parent": c.parent,
+            "examples": len(c.examples),
+            "counter_examples": len(c.counter_examples),
+            "patterns": len(c.patterns),
+            "threshold": c.threshold,
+        }
         for c in codebook.codes
     ]
     if as_json:
@@ -224,8 +278,10 @@ def codebook_check(
         return
     typer.echo(f"{file}: valid, {len(summary)} codes")
     for c in summary:
-        typer.echo(f"  {c['id']:<16} {c['label']:<45} {c['examples']:>3} examples, "
-                   f"{c['patterns']:>3} patterns")
+        typer.echo(
+            f"  {c['id']:<16} {c['label']:<45} {c['examples']:>3} examples, "
+            f"{c['patterns']:>3} patterns"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

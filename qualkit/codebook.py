@@ -52,7 +52,7 @@ class Code(BaseModel):
         return value
 
     def title(self, lang: str = "fr") -> str:
-        return (self.label.en if lang == "en" and self.label.en else self.label.fr)
+        return self.label.en if lang == "en" and self.label.en else self.label.fr
 
 
 class Codebook(BaseModel):
@@ -67,8 +67,9 @@ class Codebook(BaseModel):
     @classmethod
     def _known_version(cls, value: int) -> int:
         if value != SCHEMA_VERSION:
-            raise ValueError(f"unsupported schema version {value}; this qualkit reads "
-                             f"version {SCHEMA_VERSION}")
+            raise ValueError(
+                f"unsupported schema version {value}; this qualkit reads version {SCHEMA_VERSION}"
+            )
         return value
 
     def code(self, code_id: str) -> Code:
@@ -111,14 +112,16 @@ def parse_codebook(text: str, path: str | Path = "<codebook>") -> Codebook:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise QualkitError(
-            f"YAML syntax error: {exc.problem}", path=path,
+            f"YAML syntax error: {exc.problem}",
+            path=path,
             line=mark.line + 1 if mark else None,
         ) from None
     except yaml.YAMLError as exc:
         raise QualkitError(f"YAML error: {exc}", path=path) from None
     if not isinstance(data, dict):
-        raise QualkitError("a codebook is a YAML mapping with 'schema_version' and 'codes'",
-                           path=path, line=1)
+        raise QualkitError(
+            "a codebook is a YAML mapping with 'schema_version' and 'codes'", path=path, line=1
+        )
     try:
         codebook = Codebook.model_validate(data)
     except ValidationError as exc:
@@ -129,8 +132,7 @@ def parse_codebook(text: str, path: str | Path = "<codebook>") -> Codebook:
             message = f"unknown key '{loc[-1]}'"
         elif error["type"] == "missing":
             message = f"missing required field '{loc[-1]}'"
-        raise QualkitError(message, path=path, line=_line(root, loc),
-                           field=_dotted(loc)) from None
+        raise QualkitError(message, path=path, line=_line(root, loc), field=_dotted(loc)) from None
     _check_references(codebook, root, path)
     return codebook
 
@@ -141,14 +143,18 @@ def _check_references(codebook: Codebook, root, path) -> None:
         if code.id in seen:
             raise QualkitError(
                 f"duplicate code id '{code.id}' (first defined as codes[{seen[code.id]}])",
-                path=path, line=_line(root, ("codes", i, "id")), field=f"codes[{i}].id",
+                path=path,
+                line=_line(root, ("codes", i, "id")),
+                field=f"codes[{i}].id",
             )
         seen[code.id] = i
     for i, code in enumerate(codebook.codes):
         if code.parent is not None and code.parent not in seen:
             raise QualkitError(
-                f"unknown parent '{code.parent}'", path=path,
-                line=_line(root, ("codes", i, "parent")), field=f"codes[{i}].parent",
+                f"unknown parent '{code.parent}'",
+                path=path,
+                line=_line(root, ("codes", i, "parent")),
+                field=f"codes[{i}].parent",
             )
     parents = {c.id: c.parent for c in codebook.codes}
     for i, code in enumerate(codebook.codes):
@@ -156,8 +162,10 @@ def _check_references(codebook: Codebook, root, path) -> None:
         while current is not None:
             if current in chain:
                 raise QualkitError(
-                    "parent cycle: " + " -> ".join([*chain, current]), path=path,
-                    line=_line(root, ("codes", i, "parent")), field=f"codes[{i}].parent",
+                    "parent cycle: " + " -> ".join([*chain, current]),
+                    path=path,
+                    line=_line(root, ("codes", i, "parent")),
+                    field=f"codes[{i}].parent",
                 )
             chain.append(current)
             current = parents.get(current)
@@ -181,10 +189,11 @@ def _line(node, loc: tuple[Any, ...]) -> int | None:
                     child = value
                     line = key.start_mark.line + 1
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part < len(node.value):
-                child = node.value[part]
-                line = child.start_mark.line + 1
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            child = node.value[part]
+            line = child.start_mark.line + 1
         if child is None:
             break
         node = child

@@ -70,15 +70,19 @@ def import_paths(
         from qualkit.nlp import sentence_pipeline as nlp_for
     files, cases_csv = collect_files(paths)
     if not files and cases_csv is None:
-        raise QualkitError("no transcript files found (.txt, .md, .docx, .vtt, .srt)",
-                           path=", ".join(str(p) for p in paths))
+        raise QualkitError(
+            "no transcript files found (.txt, .md, .docx, .vtt, .srt)",
+            path=", ".join(str(p) for p in paths),
+        )
     rows = read_cases(cases_csv) if cases_csv else {}
     result = ImportResult()
     names = [f.name for f in files]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
-        raise QualkitError(f"two files named '{sorted(duplicates)[0]}' in the import; "
-                           "interviews are identified by file name")
+        raise QualkitError(
+            f"two files named '{sorted(duplicates)[0]}' in the import; "
+            "interviews are identified by file name"
+        )
 
     prepared: list[tuple[Transcript, list[Segment], CaseRow | None, int | None]] = []
     with project.reading() as conn:
@@ -92,7 +96,8 @@ def import_paths(
             if existing is not None and not replace:
                 raise QualkitError(
                     "changed since it was imported; use --replace to import the new version "
-                    "(codings are carried over to identical passages)", path=path,
+                    "(codings are carried over to identical passages)",
+                    path=path,
                 )
             row = match_case(rows, path.name)
             transcript = read_transcript(
@@ -126,11 +131,16 @@ def import_paths(
                         "use --force to replace anyway (they stay in the decision log)",
                         path=transcript.name,
                     )
-                conn.execute(insert(decision_log).values(
-                    at=now(), coder="qualkit", action="replace_interview",
-                    interview=transcript.name,
-                    before={"carried": len(carried)}, after={"lost": lost},
-                ))
+                conn.execute(
+                    insert(decision_log).values(
+                        at=now(),
+                        coder="qualkit",
+                        action="replace_interview",
+                        interview=transcript.name,
+                        before={"carried": len(carried)},
+                        after={"lost": lost},
+                    )
+                )
                 result.replaced.append(transcript.name)
             else:
                 result.added.append(transcript.name)
@@ -152,26 +162,50 @@ def _hash(path: Path) -> str:
 
 def _coded_passages(conn, iid: int) -> list[dict]:
     """People's codings and memos on an interview, with the text they were on."""
-    text = conn.execute(select(store.interviews.c.text).where(store.interviews.c.id == iid)).scalar()
-    spans = {r.id: text[r.start:r.end] for r in conn.execute(
-        select(segments.c.id, segments.c.start, segments.c.end)
-        .where(segments.c.interview_id == iid))}
+    text = conn.execute(
+        select(store.interviews.c.text).where(store.interviews.c.id == iid)
+    ).scalar()
+    spans = {
+        r.id: text[r.start : r.end]
+        for r in conn.execute(
+            select(segments.c.id, segments.c.start, segments.c.end).where(
+                segments.c.interview_id == iid
+            )
+        )
+    }
     out = []
-    for row in conn.execute(select(codings).where(
-            codings.c.segment_id.in_(spans), codings.c.origin == "human")):
-        out.append({"kind": "coding", "text": spans[row.segment_id],
-                    "row": {k: v for k, v in row._mapping.items() if k not in ("id", "segment_id")}})
+    for row in conn.execute(
+        select(codings).where(codings.c.segment_id.in_(spans), codings.c.origin == "human")
+    ):
+        out.append(
+            {
+                "kind": "coding",
+                "text": spans[row.segment_id],
+                "row": {k: v for k, v in row._mapping.items() if k not in ("id", "segment_id")},
+            }
+        )
     for row in conn.execute(select(memos).where(memos.c.segment_id.in_(spans))):
-        out.append({"kind": "memo", "text": spans[row.segment_id],
-                    "row": {k: v for k, v in row._mapping.items()
-                            if k not in ("id", "segment_id", "interview_id")}})
+        out.append(
+            {
+                "kind": "memo",
+                "text": spans[row.segment_id],
+                "row": {
+                    k: v
+                    for k, v in row._mapping.items()
+                    if k not in ("id", "segment_id", "interview_id")
+                },
+            }
+        )
     return out
 
 
 def _carry_over(conn, iid: int, text: str, carried: list[dict]) -> list[str]:
     """Re-attach codings and memos to the segment holding the same words; return the lost ones."""
-    new = conn.execute(select(segments.c.id, segments.c.start, segments.c.end)
-                       .where(segments.c.interview_id == iid)).all()
+    new = conn.execute(
+        select(segments.c.id, segments.c.start, segments.c.end).where(
+            segments.c.interview_id == iid
+        )
+    ).all()
     lost, done = [], set()
     for item in carried:
         pos = text.find(item["text"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import cache
 
 # Models come from installed packages only; no library may reach a hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -14,10 +14,12 @@ os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 FRENCH_MODEL = "fr_core_news_md"
 LANGUAGES = ("fr", "en")
 
-_FR = set("le la les des une est et que qui pas je on dans pour avec sur mais du au ce ça "
-          "c'est nous vous ils elle sont fait très aussi euh alors bon".split())
-_EN = set("the and that is are was with for not you this have they but from what "
-          "it's we our be so just really very".split())
+_FR_WORDS = """le la les des une est et que qui pas je on dans pour avec sur mais du au ce ça
+c'est nous vous ils elle sont fait très aussi euh alors bon"""
+_EN_WORDS = """the and that is are was with for not you this have they but from what it's we our
+be so just really very"""
+_FR = frozenset(_FR_WORDS.split())
+_EN = frozenset(_EN_WORDS.split())
 _WORD = re.compile(r"[a-zà-ÿ']+")
 
 
@@ -29,7 +31,7 @@ def detect_language(text: str) -> str:
     return "en" if en > fr else "fr"
 
 
-@lru_cache(maxsize=None)
+@cache
 def sentence_pipeline(language: str):
     """A pipeline that only splits sentences: the trained senter for French, rules for English."""
     import spacy
@@ -46,7 +48,7 @@ def sentence_pipeline(language: str):
     return nlp
 
 
-@lru_cache(maxsize=None)
+@cache
 def full_pipeline(language: str):
     """Lemmas, sentences and entities (pattern matching, pseudonymisation)."""
     import spacy

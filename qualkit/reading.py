@@ -89,9 +89,10 @@ def read_transcript(
     text, built = _normalise(turns)
     if not text.strip():
         raise QualkitError("no text found", path=path)
-    roles = detect_roles([(t.speaker, text[t.start:t.end]) for t in built], interviewers)
-    built = [Turn(t.speaker, t.start, t.end, roles[t.speaker], t.time_start, t.time_end)
-             for t in built]
+    roles = detect_roles([(t.speaker, text[t.start : t.end]) for t in built], interviewers)
+    built = [
+        Turn(t.speaker, t.start, t.end, roles[t.speaker], t.time_start, t.time_end) for t in built
+    ]
     if language is None:
         from qualkit.nlp import detect_language
 
@@ -161,8 +162,9 @@ def _normalise(turns: Sequence[RawTurn]) -> tuple[str, list[Turn]]:
         parts.append(prefix + body)
         start = pos + len(prefix)
         pos = start + len(body)
-        built.append(Turn(turn.speaker, start, pos, time_start=turn.time_start,
-                          time_end=turn.time_end))
+        built.append(
+            Turn(turn.speaker, start, pos, time_start=turn.time_start, time_end=turn.time_end)
+        )
     return "".join(parts), built
 
 
@@ -206,8 +208,9 @@ def _docx_lines(data: bytes, path: Path) -> tuple[list[str], set[str]]:
             if "word/document.xml" not in archive.namelist():
                 raise QualkitError("not a Word document (no word/document.xml)", path=path)
     except zipfile.BadZipFile:
-        raise QualkitError("not a valid .docx file (corrupt, truncated or renamed)",
-                           path=path) from None
+        raise QualkitError(
+            "not a valid .docx file (corrupt, truncated or renamed)", path=path
+        ) from None
     import docx
     from docx.table import Table
 
@@ -238,7 +241,7 @@ def _paragraph_line(paragraph, trusted: set[str]) -> str:
     label = bold.strip().rstrip(":：").strip()
     text = paragraph.text
     if label and len(label) <= 40 and bold.strip() != text.strip():
-        rest = text[len(bold):].lstrip().lstrip(":：").strip()
+        rest = text[len(bold) :].lstrip().lstrip(":：").strip()
         trusted.add(re.sub(rf"^[\[(]?{TIMESTAMP}[\])]?\s*", "", label))
         return f"{label} : {rest}"
     return text
@@ -246,9 +249,25 @@ def _paragraph_line(paragraph, trusted: set[str]) -> str:
 
 def _table_lines(table, trusted: set[str]) -> list[str]:
     lines = []
-    for row in table.rows:
+    headers = {
+        "temps",
+        "time",
+        "heure",
+        "locuteur",
+        "intervenant",
+        "speaker",
+        "nom",
+        "qui",
+        "texte",
+        "text",
+        "propos",
+        "verbatim",
+    }
+    for number, row in enumerate(table.rows):
         cells = [c.text.strip() for c in row.cells]
         cells = [c for i, c in enumerate(cells) if i == 0 or c != cells[i - 1]]  # merged cells
+        if number == 0 and any(c.lower() in headers for c in cells):
+            continue
         time = None
         if len(cells) >= 3 and re.fullmatch(rf"[\[(]?{TIMESTAMP}[\])]?", cells[0]):
             time, cells = cells[0].strip("[]()"), cells[1:]
@@ -256,8 +275,6 @@ def _table_lines(table, trusted: set[str]) -> list[str]:
             lines.extend(c for c in cells if c)
             continue
         speaker, text = cells[0].rstrip(":： "), " ".join(cells[1:])
-        if speaker.lower() in ("locuteur", "intervenant", "speaker", "nom", "qui"):
-            continue  # header row
         trusted.add(speaker)
         lines.append(f"[{time}] {speaker} : {text}" if time else f"{speaker} : {text}")
     return lines
@@ -285,11 +302,12 @@ def _caption_turns(
         if timing is None:
             continue  # header, NOTE, STYLE, REGION
         m = _CUE_TIME.match(lines[timing])
-        pieces = _voice_pieces(" ".join(lines[timing + 1:]))
+        pieces = _voice_pieces(" ".join(lines[timing + 1 :]))
         cues.append((parse_time(m.group("start")), parse_time(m.group("end")), pieces))
     if not cues:
-        raise QualkitError("no caption cues found (expected 'start --> end' timing lines)",
-                           path=path)
+        raise QualkitError(
+            "no caption cues found (expected 'start --> end' timing lines)", path=path
+        )
 
     has_voices = any(speaker for _, _, pieces in cues for speaker, _ in pieces)
     raw: list[RawTurn] = []
@@ -324,6 +342,6 @@ def _voice_pieces(payload: str) -> list[tuple[str | None, str]]:
         pieces.append((None, html.unescape(_TAG.sub("", payload[: spans[0].start()])).strip()))
     for i, m in enumerate(spans):
         end = spans[i + 1].start() if i + 1 < len(spans) else len(payload)
-        words = html.unescape(_TAG.sub("", payload[m.end():end])).strip()
+        words = html.unescape(_TAG.sub("", payload[m.end() : end])).strip()
         pieces.append((m.group(1).strip(), words))
     return [(s, w) for s, w in pieces if w]

@@ -19,15 +19,16 @@ class SegmentOptions:
 
     def __post_init__(self) -> None:
         if not (0 < self.min_chars <= self.max_chars) or self.max_sentences < 1:
-            raise ValueError("segment sizes must satisfy 0 < min_chars <= max_chars, "
-                             "max_sentences >= 1")
+            raise ValueError(
+                "segment sizes must satisfy 0 < min_chars <= max_chars, max_sentences >= 1"
+            )
 
 
 def segment_transcript(
     transcript: Transcript, nlp, options: SegmentOptions = SegmentOptions()
 ) -> list[Segment]:
     """Segments of every turn (interviewer turns too: they are context, coded only on demand)."""
-    texts = [transcript.text[t.start:t.end] for t in transcript.turns]
+    texts = [transcript.text[t.start : t.end] for t in transcript.turns]
     segments: list[Segment] = []
     for index, (turn, doc) in enumerate(zip(transcript.turns, nlp.pipe(texts), strict=True)):
         sentences = [(turn.start + s.start_char, turn.start + s.end_char) for s in doc.sents]
@@ -52,11 +53,12 @@ def windows(
     if total <= options.max_chars and len(sentences) <= options.max_sentences:
         yield sentences[0][0], sentences[-1][1]
         return
-    parts = max(math.ceil(total / options.max_chars),
-                math.ceil(len(sentences) / options.max_sentences))
+    parts = max(
+        math.ceil(total / options.max_chars), math.ceil(len(sentences) / options.max_sentences)
+    )
     target = max(total / parts, options.min_chars)
     window_start, count = sentences[0][0], 0
-    for i, (s, e) in enumerate(sentences):
+    for i, (_s, e) in enumerate(sentences):
         count += 1
         length = e - window_start
         last = i == len(sentences) - 1

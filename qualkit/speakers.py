@@ -27,16 +27,52 @@ DEFAULT_LABEL_PATTERN = re.compile(
 TIMESTAMP_ONLY = re.compile(rf"^\s*[\[(]?(?P<ts>{TIMESTAMP})[\])]?\s*$")
 
 INTERVIEWER_WORDS = {
-    "q", "question", "questions", "i", "int", "interviewer", "intervieweur", "intervieweuse",
-    "enquêteur", "enquêtrice", "enquêteuse", "enqueteur", "enquetrice", "animateur",
-    "animatrice", "chercheur", "chercheuse", "moderator", "modérateur", "modératrice",
+    "q",
+    "question",
+    "questions",
+    "i",
+    "int",
+    "interviewer",
+    "intervieweur",
+    "intervieweuse",
+    "enquêteur",
+    "enquêtrice",
+    "enquêteuse",
+    "enqueteur",
+    "enquetrice",
+    "animateur",
+    "animatrice",
+    "chercheur",
+    "chercheuse",
+    "moderator",
+    "modérateur",
+    "modératrice",
 }
 RESPONDENT_WORDS = {
-    "r", "réponse", "répondant", "répondante", "repondant", "interviewé", "interviewée",
-    "participant", "participante", "respondent", "interviewee", "a", "answer",
+    "r",
+    "réponse",
+    "répondant",
+    "répondante",
+    "repondant",
+    "interviewé",
+    "interviewée",
+    "participant",
+    "participante",
+    "respondent",
+    "interviewee",
+    "a",
+    "answer",
 }
-GREETINGS = ("bonjour", "merci d'avoir", "merci beaucoup d'avoir", "enregistr", "hello",
-             "thank you for", "consentement", "anonym")
+GREETINGS = (
+    "bonjour",
+    "merci d'avoir",
+    "merci beaucoup d'avoir",
+    "enregistr",
+    "hello",
+    "thank you for",
+    "consentement",
+    "anonym",
+)
 
 
 def parse_time(value: str | None) -> float | None:
@@ -90,7 +126,8 @@ def find_labels(
     matches = [_match(line, patterns) for line in lines]
     counts = Counter(_norm(m.group("label")) for m in matches if m)
     accepted = {
-        label for label, n in counts.items()
+        label
+        for label, n in counts.items()
         if n >= 2 or label in trusted or label in INTERVIEWER_WORDS or label in RESPONDENT_WORDS
     }
     return [m if m and _norm(m.group("label")) in accepted else None for m in matches]
@@ -129,7 +166,8 @@ def split_turns(
         if m:
             close()
             speaker, paragraphs = label_text(m), [m.group("text")]
-            time_start = parse_time(m.group("ts") or m.group("ts2")) or pending_time
+            groups = m.groupdict()
+            time_start = parse_time(groups.get("ts") or groups.get("ts2")) or pending_time
             pending_time = None
             continue
         if speaker is None:
@@ -161,8 +199,10 @@ def _merge_consecutive(turns: list[RawTurn]) -> list[RawTurn]:
 def merge_cues(turns: list[RawTurn]) -> list[RawTurn]:
     """Caption cues of one speaker in a row become one turn, the cue texts joined by spaces."""
     merged = _merge_consecutive(turns)
-    return [RawTurn(t.speaker, (" ".join(p.strip() for p in t.paragraphs),), t.time_start,
-                    t.time_end) for t in merged]
+    return [
+        RawTurn(t.speaker, (" ".join(p.strip() for p in t.paragraphs),), t.time_start, t.time_end)
+        for t in merged
+    ]
 
 
 def _norm(label: str) -> str:
@@ -170,9 +210,7 @@ def _norm(label: str) -> str:
     return label.lower()
 
 
-def detect_roles(
-    turns: Sequence[tuple[str, str]], hint: Iterable[str] = ()
-) -> dict[str, str]:
+def detect_roles(turns: Sequence[tuple[str, str]], hint: Iterable[str] = ()) -> dict[str, str]:
     """Map each speaker to interviewer or respondent from (speaker, text) turns.
 
     A hint (labels given in the case metadata) wins; otherwise the speaker whose label is a

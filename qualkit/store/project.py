@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,8 +52,7 @@ class Project:
         if not _is_url(location):
             path = Path(location)
             if path.exists():
-                raise QualkitError("already exists; choose another name or open it",
-                                   path=path)
+                raise QualkitError("already exists; choose another name or open it", path=path)
             if not path.parent.exists():
                 raise QualkitError("folder does not exist", path=path.parent)
         project = cls(_engine(location), location)
@@ -63,13 +63,16 @@ class Project:
                         raise QualkitError("already holds a qualkit project", path=location)
             with project.transaction() as conn:
                 _upgrade(conn)
-                conn.execute(project_meta.insert(), [
-                    {"key": "app", "value": "qualkit"},
-                    {"key": "name", "value": name or Path(location).stem},
-                    {"key": "created_at", "value": now().isoformat()},
-                    {"key": "created_by_version", "value": __version__},
-                    {"key": "settings", "value": {}},
-                ])
+                conn.execute(
+                    project_meta.insert(),
+                    [
+                        {"key": "app", "value": "qualkit"},
+                        {"key": "name", "value": name or Path(location).stem},
+                        {"key": "created_at", "value": now().isoformat()},
+                        {"key": "created_by_version", "value": __version__},
+                        {"key": "settings", "value": {}},
+                    ],
+                )
         except BaseException:
             project.engine.dispose()
             if not _is_url(location):
@@ -94,8 +97,7 @@ class Project:
         try:
             with project.engine.connect() as conn:
                 if not _has_meta(conn):
-                    raise QualkitError("not a qualkit project (no project table)",
-                                       path=location)
+                    raise QualkitError("not a qualkit project (no project table)", path=location)
                 revision = _revision(conn)
             if revision != SCHEMA_REVISION:
                 if revision not in _known_revisions():
@@ -132,8 +134,9 @@ class Project:
                 with conn.begin():
                     yield conn
         except OperationalError as exc:
-            raise QualkitError(f"cannot write project ({_reason(exc)})",
-                               path=self.location) from None
+            raise QualkitError(
+                f"cannot write project ({_reason(exc)})", path=self.location
+            ) from None
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -150,9 +153,7 @@ class Project:
         return default if value is None else value
 
     def set_meta(self, conn: Connection, key: str, value) -> None:
-        exists = conn.execute(
-            select(project_meta.c.key).where(project_meta.c.key == key)
-        ).scalar()
+        exists = conn.execute(select(project_meta.c.key).where(project_meta.c.key == key)).scalar()
         if exists:
             conn.execute(project_meta.update().where(project_meta.c.key == key).values(value=value))
         else:
@@ -162,7 +163,12 @@ class Project:
 def _engine(location: str) -> Engine:
     if _is_url(location):
         return create_engine(location, pool_pre_ping=True)
-    engine = create_engine(f"sqlite:///{location}")
+    path = Path(location)
+    if path.exists() and not path.stat().st_mode & 0o222:
+        # Honour a file marked read-only even for root, whom the OS would let write.
+        engine = create_engine(f"sqlite:///file:{path.resolve()}?mode=ro&uri=true")
+    else:
+        engine = create_engine(f"sqlite:///{location}")
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:
@@ -171,10 +177,8 @@ def _engine(location: str) -> Engine:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        try:
+        with contextlib.suppress(sqlite3.OperationalError):  # read-only: reads still work
             cursor.execute("PRAGMA journal_mode=WAL")
-        except sqlite3.OperationalError:
-            pass  # read-only file or folder: reads still work
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

@@ -32,13 +32,15 @@ metadata = MetaData(
 )
 
 project_meta = Table(
-    "project_meta", metadata,
+    "project_meta",
+    metadata,
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
 )
 
 cases = Table(
-    "cases", metadata,
+    "cases",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(200), nullable=False, unique=True),
     Column("profile", String(50)),
@@ -51,7 +53,8 @@ cases = Table(
 )
 
 interviews = Table(
-    "interviews", metadata,
+    "interviews",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(255), nullable=False, unique=True),
     Column("case_id", Integer, ForeignKey("cases.id", ondelete="SET NULL")),
@@ -64,10 +67,12 @@ interviews = Table(
 )
 
 turns = Table(
-    "turns", metadata,
+    "turns",
+    metadata,
     Column("id", Integer, primary_key=True),
-    Column("interview_id", Integer, ForeignKey("interviews.id", ondelete="CASCADE"),
-           nullable=False),
+    Column(
+        "interview_id", Integer, ForeignKey("interviews.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("idx", Integer, nullable=False),
     Column("speaker", String(200), nullable=False),
     Column("role", String(16), nullable=False),
@@ -79,10 +84,12 @@ turns = Table(
 )
 
 segments = Table(
-    "segments", metadata,
+    "segments",
+    metadata,
     Column("id", Integer, primary_key=True),
-    Column("interview_id", Integer, ForeignKey("interviews.id", ondelete="CASCADE"),
-           nullable=False),
+    Column(
+        "interview_id", Integer, ForeignKey("interviews.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("turn_id", Integer, ForeignKey("turns.id", ondelete="CASCADE"), nullable=False),
     Column("idx", Integer, nullable=False),
     Column("start", Integer, nullable=False),
@@ -92,7 +99,8 @@ segments = Table(
 )
 
 codebook_versions = Table(
-    "codebook_versions", metadata,
+    "codebook_versions",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("version", Integer, nullable=False, unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -105,7 +113,8 @@ codebook_versions = Table(
 # One row per (segment, code, coder). The auto-coder is the coder AUTO_CODER with status
 # 'suggested'; people's rows are 'accepted' or 'rejected'. Reruns touch only AUTO_CODER rows.
 codings = Table(
-    "codings", metadata,
+    "codings",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("segment_id", Integer, ForeignKey("segments.id", ondelete="CASCADE"), nullable=False),
     Column("code", String(100), nullable=False),
@@ -124,7 +133,8 @@ codings = Table(
 )
 
 memos = Table(
-    "memos", metadata,
+    "memos",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("interview_id", Integer, ForeignKey("interviews.id", ondelete="CASCADE")),
     Column("segment_id", Integer, ForeignKey("segments.id", ondelete="CASCADE")),
@@ -138,7 +148,8 @@ memos = Table(
 # Append-only: never updated or deleted. Keys are copied, not foreign, so the log outlives
 # what it describes.
 decision_log = Table(
-    "decision_log", metadata,
+    "decision_log",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("coder", String(100), nullable=False),
@@ -152,7 +163,8 @@ decision_log = Table(
 )
 
 embeddings = Table(
-    "embeddings", metadata,
+    "embeddings",
+    metadata,
     Column("model", String(100), primary_key=True),
     Column("text_hash", String(64), primary_key=True),
     Column("dim", Integer, nullable=False),

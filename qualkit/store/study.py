@@ -29,8 +29,12 @@ def interview_id(conn: Connection, ref: str | int) -> int:
 
 def upsert_case(conn: Connection, case: Case) -> int:
     values = {
-        "profile": case.profile, "role": case.role, "branch": case.branch,
-        "company_size": case.company_size, "gender": case.gender, "age_band": case.age_band,
+        "profile": case.profile,
+        "role": case.role,
+        "branch": case.branch,
+        "company_size": case.company_size,
+        "gender": case.gender,
+        "age_band": case.age_band,
         "extra": dict(case.extra),
     }
     existing = conn.execute(select(cases.c.id).where(cases.c.name == case.name)).scalar()
@@ -46,23 +50,48 @@ def add_interview(
     meta = dict(transcript.metadata)
     if transcript.warnings:
         meta["warnings"] = list(transcript.warnings)
-    iid = conn.execute(insert(interviews).values(
-        name=transcript.name, case_id=case_id, content_hash=transcript.content_hash,
-        language=transcript.language, source_format=transcript.source_format,
-        text=transcript.text, meta=meta, imported_at=now(),
-    )).inserted_primary_key[0]
+    iid = conn.execute(
+        insert(interviews).values(
+            name=transcript.name,
+            case_id=case_id,
+            content_hash=transcript.content_hash,
+            language=transcript.language,
+            source_format=transcript.source_format,
+            text=transcript.text,
+            meta=meta,
+            imported_at=now(),
+        )
+    ).inserted_primary_key[0]
     turn_ids = []
     for idx, turn in enumerate(transcript.turns):
-        turn_ids.append(conn.execute(insert(turns).values(
-            interview_id=iid, idx=idx, speaker=turn.speaker, role=turn.role, start=turn.start,
-            end=turn.end, time_start=turn.time_start, time_end=turn.time_end,
-        )).inserted_primary_key[0])
+        turn_ids.append(
+            conn.execute(
+                insert(turns).values(
+                    interview_id=iid,
+                    idx=idx,
+                    speaker=turn.speaker,
+                    role=turn.role,
+                    start=turn.start,
+                    end=turn.end,
+                    time_start=turn.time_start,
+                    time_end=turn.time_end,
+                )
+            ).inserted_primary_key[0]
+        )
     if segs:
-        conn.execute(insert(segments), [
-            {"interview_id": iid, "turn_id": turn_ids[s.turn_index], "idx": i,
-             "start": s.start, "end": s.end}
-            for i, s in enumerate(segs)
-        ])
+        conn.execute(
+            insert(segments),
+            [
+                {
+                    "interview_id": iid,
+                    "turn_id": turn_ids[s.turn_index],
+                    "idx": i,
+                    "start": s.start,
+                    "end": s.end,
+                }
+                for i, s in enumerate(segs)
+            ],
+        )
     return iid
 
 
@@ -86,7 +115,8 @@ def set_interviewers(conn: Connection, iid: int, speakers: Iterable[str]) -> lis
         )
     for speaker in known:
         conn.execute(
-            update(turns).where(turns.c.interview_id == iid, turns.c.speaker == speaker)
+            update(turns)
+            .where(turns.c.interview_id == iid, turns.c.speaker == speaker)
             .values(role=INTERVIEWER if speaker in chosen else RESPONDENT)
         )
     return sorted(known)
@@ -94,29 +124,56 @@ def set_interviewers(conn: Connection, iid: int, speakers: Iterable[str]) -> lis
 
 def status(conn: Connection) -> dict:
     """Counts for `qualkit status`: interviews, turns and segments, per interview and profile."""
-    turn_counts = dict(conn.execute(
-        select(turns.c.interview_id, func.count()).group_by(turns.c.interview_id)).all())
-    seg_counts = dict(conn.execute(
-        select(segments.c.interview_id, func.count()).group_by(segments.c.interview_id)).all())
-    resp_counts = dict(conn.execute(
-        select(segments.c.interview_id, func.count())
-        .join(turns, turns.c.id == segments.c.turn_id)
-        .where(turns.c.role == RESPONDENT).group_by(segments.c.interview_id)).all())
-    coded = dict(conn.execute(
-        select(segments.c.interview_id, func.count(func.distinct(codings.c.segment_id)))
-        .join(segments, segments.c.id == codings.c.segment_id)
-        .where(codings.c.status == "accepted").group_by(segments.c.interview_id)).all())
+    turn_counts = dict(
+        conn.execute(
+            select(turns.c.interview_id, func.count()).group_by(turns.c.interview_id)
+        ).all()
+    )
+    seg_counts = dict(
+        conn.execute(
+            select(segments.c.interview_id, func.count()).group_by(segments.c.interview_id)
+        ).all()
+    )
+    resp_counts = dict(
+        conn.execute(
+            select(segments.c.interview_id, func.count())
+            .join(turns, turns.c.id == segments.c.turn_id)
+            .where(turns.c.role == RESPONDENT)
+            .group_by(segments.c.interview_id)
+        ).all()
+    )
+    coded = dict(
+        conn.execute(
+            select(segments.c.interview_id, func.count(func.distinct(codings.c.segment_id)))
+            .join(segments, segments.c.id == codings.c.segment_id)
+            .where(codings.c.status == "accepted")
+            .group_by(segments.c.interview_id)
+        ).all()
+    )
     rows = conn.execute(
-        select(interviews.c.id, interviews.c.name, interviews.c.language,
-               interviews.c.source_format, cases.c.name.label("case"), cases.c.profile,
-               cases.c.role)
-        .outerjoin(cases, cases.c.id == interviews.c.case_id).order_by(interviews.c.name)
+        select(
+            interviews.c.id,
+            interviews.c.name,
+            interviews.c.language,
+            interviews.c.source_format,
+            cases.c.name.label("case"),
+            cases.c.profile,
+            cases.c.role,
+        )
+        .outerjoin(cases, cases.c.id == interviews.c.case_id)
+        .order_by(interviews.c.name)
     ).all()
     per_interview = [
         {
-            "interview": r.name, "id": r.id, "format": r.source_format, "language": r.language,
-            "case": r.case, "profile": r.profile, "role": r.role,
-            "turns": turn_counts.get(r.id, 0), "segments": seg_counts.get(r.id, 0),
+            "interview": r.name,
+            "id": r.id,
+            "format": r.source_format,
+            "language": r.language,
+            "case": r.case,
+            "profile": r.profile,
+            "role": r.role,
+            "turns": turn_counts.get(r.id, 0),
+            "segments": seg_counts.get(r.id, 0),
             "respondent_segments": resp_counts.get(r.id, 0),
             "coded_segments": coded.get(r.id, 0),
         }
@@ -148,10 +205,18 @@ def segment_rows(
     text = func.substr(interviews.c.text, segments.c.start + 1, segments.c.end - segments.c.start)
     query = (
         select(
-            segments.c.id, segments.c.idx, segments.c.start, segments.c.end,
-            interviews.c.name.label("interview"), interviews.c.id.label("interview_id"),
-            turns.c.speaker, turns.c.role, turns.c.idx.label("turn"),
-            turns.c.time_start, text.label("text"), interviews.c.case_id,
+            segments.c.id,
+            segments.c.idx,
+            segments.c.start,
+            segments.c.end,
+            interviews.c.name.label("interview"),
+            interviews.c.id.label("interview_id"),
+            turns.c.speaker,
+            turns.c.role,
+            turns.c.idx.label("turn"),
+            turns.c.time_start,
+            text.label("text"),
+            interviews.c.case_id,
         )
         .join(interviews, interviews.c.id == segments.c.interview_id)
         .join(turns, turns.c.id == segments.c.turn_id)
@@ -170,8 +235,10 @@ def case_attributes(conn: Connection) -> dict[int, dict]:
     """Attributes of every case by case id, extra columns flattened in."""
     out = {}
     for row in conn.execute(select(cases)):
-        attrs = {k: getattr(row, k) for k in
-                 ("profile", "role", "branch", "company_size", "gender", "age_band")}
+        attrs = {
+            k: getattr(row, k)
+            for k in ("profile", "role", "branch", "company_size", "gender", "age_band")
+        }
         attrs.update(row.extra or {})
         out[row.id] = {"case": row.name, **{k: v for k, v in attrs.items() if v}}
     return out
