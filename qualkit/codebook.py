@@ -62,6 +62,8 @@ class Codebook(BaseModel):
     name: str = "codebook"
     language: str = "fr"
     codes: list[Code]
+    # Statements that carry none of the codes: negatives that calibrate the auto-coder.
+    background: list[str] = []
 
     @field_validator("schema_version")
     @classmethod
@@ -84,6 +86,8 @@ class Codebook(BaseModel):
 
     def to_yaml(self) -> str:
         data = self.model_dump(exclude_none=True, exclude_defaults=False)
+        if not data.get("background"):
+            data.pop("background", None)
         for code in data["codes"]:
             for key in ("include", "exclude", "examples", "counter_examples", "patterns"):
                 if not code.get(key):

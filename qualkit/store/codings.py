@@ -1,0 +1,168 @@
+"""Codebook versions, suggestions, people's decisions and the append-only decision log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from qualkit.codebook import Codebook
+from qualkit.data import RESPONDENT
+from qualkit.errors import QualkitError
+from qualkit.store.project import now
+from qualkit.store.schema import (
+    codebook_versions,
+    codings,
+    decision_log,
+    interviews,
+    segments,
+    turns,
+)
+
+AUTO_CODER = "auto"
+ACCEPTED, REJECTED, SUGGESTED = "accepted", "rejected", "suggested"
+CHUNK = 500
+
+
+def record_codebook(conn: Connection, codebook: Codebook, source: str | None) -> int:
+    """The version number of this codebook, adding a new version when its content changed."""
+    digest = codebook.content_hash()
+    latest = conn.execute(
+        select(codebook_versions.c.version, codebook_versions.c.content_hash)
+        .order_by(codebook_versions.c.version.desc()).limit(1)
+    ).first()
+    if latest is not None and latest.content_hash == digest:
+        return latest.version
+    version = (latest.version if latest else 0) + 1
+    conn.execute(insert(codebook_versions).values(
+        version=version, created_at=now(), source_path=source, content=codebook.to_yaml(),
+        content_hash=digest,
+    ))
+    return version
+
+
+def latest_codebook(conn: Connection) -> tuple[int, str] | None:
+    row = conn.execute(
+        select(codebook_versions.c.version, codebook_versions.c.content)
+        .order_by(codebook_versions.c.version.desc()).limit(1)
+    ).first()
+    return (row.version, row.content) if row else None
+
+
+def _text_column():
+    return func.substr(interviews.c.text, segments.c.start + 1,
+                       segments.c.end - segments.c.start).label("text")
+
+
+def _human_reviewed():
+    return select(codings.c.segment_id).where(codings.c.coder != AUTO_CODER)
+
+
+def segments_to_code(conn: Connection, role: str = RESPONDENT) -> list[tuple[int, str]]:
+    """(segment id, text) of the segments of this role that no person has decided on yet."""
+    query = (
+        select(segments.c.id, _text_column())
+        .join(interviews, interviews.c.id == segments.c.interview_id)
+        .join(turns, turns.c.id == segments.c.turn_id)
+        .where(turns.c.role == role, segments.c.id.not_in(_human_reviewed()))
+        .order_by(segments.c.id)
+    )
+    return [(r.id, r.text) for r in conn.execute(query)]
+
+
+def reviewed(conn: Connection) -> list[tuple[int, str, frozenset[str]]]:
+    """Segments people decided on, with the codes they accepted (the others count as absent)."""
+    rows = conn.execute(
+        select(segments.c.id, _text_column(), codings.c.code, codings.c.status)
+        .join(interviews, interviews.c.id == segments.c.interview_id)
+        .join(codings, codings.c.segment_id == segments.c.id)
+        .where(codings.c.coder != AUTO_CODER)
+        .order_by(segments.c.id)
+    ).all()
+    accepted: dict[int, set[str]] = {}
+    texts: dict[int, str] = {}
+    for row in rows:
+        texts[row.id] = row.text
+        accepted.setdefault(row.id, set())
+        if row.status == ACCEPTED:
+            accepted[row.id].add(row.code)
+    return [(sid, texts[sid], frozenset(codes)) for sid, codes in accepted.items()]
+
+
+def replace_suggestions(
+    conn: Connection,
+    segment_ids: Sequence[int],
+    suggestions: Iterable[dict],
+    codebook_version: int,
+) -> None:
+    """Drop the auto-coder's rows on these segments and write the new ones."""
+    for i in range(0, len(segment_ids), CHUNK):
+        conn.execute(delete(codings).where(
+            codings.c.coder == AUTO_CODER, codings.c.segment_id.in_(segment_ids[i:i + CHUNK])))
+    stamp = now()
+    rows = [
+        {**s, "coder": AUTO_CODER, "origin": "auto", "status": SUGGESTED,
+         "codebook_version": codebook_version, "created_at": stamp, "updated_at": stamp}
+        for s in suggestions
+    ]
+    if rows:
+        conn.execute(insert(codings), rows)
+
+
+def suggestion_counts(conn: Connection) -> dict[str, dict[str, int]]:
+    """Per code: suggestions passing the threshold, below it, and people's accepted codings."""
+    out: dict[str, dict[str, int]] = {}
+    query = select(codings.c.code, codings.c.coder == AUTO_CODER, codings.c.passes,
+                   codings.c.status, func.count()).group_by(
+        codings.c.code, codings.c.coder == AUTO_CODER, codings.c.passes, codings.c.status)
+    for code, is_auto, passes, status, n in conn.execute(query):
+        entry = out.setdefault(code, {"suggested": 0, "below_threshold": 0, "accepted": 0,
+                                      "rejected": 0})
+        if is_auto:
+            entry["suggested" if passes else "below_threshold"] += n
+        else:
+            entry[status] += n
+    return out
+
+
+def decide(
+    conn: Connection,
+    segment_id: int,
+    code: str,
+    coder: str,
+    status: str,
+    *,
+    origin: str = "human",
+) -> None:
+    """A person's decision on (segment, code): accepted or rejected, logged with before/after."""
+    if coder == AUTO_CODER or not coder.strip():
+        raise QualkitError(f"'{coder}' cannot be a coder's name")
+    if status not in (ACCEPTED, REJECTED):
+        raise QualkitError(f"a decision is '{ACCEPTED}' or '{REJECTED}', not '{status}'")
+    segment = conn.execute(
+        select(segments.c.id, interviews.c.name)
+        .join(interviews, interviews.c.id == segments.c.interview_id)
+        .where(segments.c.id == segment_id)
+    ).first()
+    if segment is None:
+        raise QualkitError(f"no segment {segment_id} in this project")
+    key = and_(codings.c.segment_id == segment_id, codings.c.code == code,
+               codings.c.coder == coder)
+    before = conn.execute(select(codings.c.status, codings.c.origin).where(key)).first()
+    suggestion = conn.execute(select(codings.c.score).where(
+        codings.c.segment_id == segment_id, codings.c.code == code,
+        codings.c.coder == AUTO_CODER)).scalar()
+    stamp = now()
+    if before is None:
+        conn.execute(insert(codings).values(
+            segment_id=segment_id, code=code, coder=coder, origin=origin, status=status,
+            score=suggestion, created_at=stamp, updated_at=stamp,
+        ))
+    else:
+        conn.execute(update(codings).where(key).values(status=status, updated_at=stamp))
+    conn.execute(insert(decision_log).values(
+        at=stamp, coder=coder, action=status, interview=segment.name, segment_id=segment_id,
+        code=code, before={"status": before.status} if before else None,
+        after={"status": status, "origin": origin, "suggestion_score": suggestion},
+    ))
