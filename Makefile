@@ -27,6 +27,7 @@ demo: venv
 	$(QK) codebook check codebook/codebook.yaml
 	$(QK) import $(PROJECT) transcripts
 	$(QK) status $(PROJECT)
+	$(QK) code $(PROJECT) --codebook codebook/codebook.yaml
 	@echo "Demo project: $(PROJECT)"
 
 test: venv
@@ -38,6 +39,8 @@ app: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_import.py
+	@test -f $(PROJECT) || $(MAKE) demo
+	$(BIN)/python benchmarks/bench_autocode.py --project $(PROJECT)
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -19,12 +19,12 @@ import numpy as np
 from qualkit.codebook import Codebook
 from qualkit.lexical import Hit, Lemmas, Pattern, compile_patterns, find
 
-LEXICAL_WEIGHT = 3.0  # a pattern hit weighs like a few standard deviations of one dimension
+LEXICAL_WEIGHT = 6.0  # a pattern hit weighs like several standard deviations of one dimension
 ZERO_SHOT_C = 0.05
 LEARNED_C = 0.05
 LEARNED_HALF = 20  # reviewed positives at which the learned model gets half of the score
 MAX_LEARNED_SHARE = 0.8
-THRESHOLD_RANGE = (0.3, 0.8)
+THRESHOLD_RANGE = (0.45, 0.85)
 DEFAULT_THRESHOLD = 0.5
 
 
@@ -59,7 +59,8 @@ class Scores:
         explanation = {
             "patterns": [
                 {"pattern": h.pattern, "words": h.words, "negated": h.negated}
-                for h in self.hits[i] if h.code == code
+                for h in self.hits[i]
+                if h.code == code
             ],
             "nearest_example": {"text": example, "similarity": round(similarity, 3)},
             "zero_shot": round(float(self.zero_shot[i, k]), 3),
@@ -71,7 +72,10 @@ class Scores:
             if self.nearest_reviewed and self.nearest_reviewed[i]:
                 text, sim, accepted = self.nearest_reviewed[i][k]
                 explanation["nearest_reviewed"] = {
-                    "text": text, "similarity": round(sim, 3), "accepted": accepted}
+                    "text": text,
+                    "similarity": round(sim, 3),
+                    "accepted": accepted,
+                }
         return explanation
 
 
@@ -90,7 +94,8 @@ class AutoCoder:
         self.embed = embed
         self.lemmas_of = lemmas_of
         self.patterns: list[Pattern] = compile_patterns(
-            [(c.id, p) for c in codebook.codes for p in c.patterns], lemmas_of)
+            [(c.id, p) for c in codebook.codes for p in c.patterns], lemmas_of
+        )
 
         texts, labels = _codebook_training(codebook)
         vectors = embed(texts)
@@ -98,8 +103,9 @@ class AutoCoder:
         self._examples = [(c.id, c.examples, embed(c.examples)) for c in codebook.codes]
         self._mean, self._std = _standardiser(np.hstack([vectors, lexical]))
         features = self._features(vectors, lexical)
-        self.zero_shot_models = [_fit(features, labels[:, k], ZERO_SHOT_C)
-                                 for k in range(len(self.code_ids))]
+        self.zero_shot_models = [
+            _fit(features, labels[:, k], ZERO_SHOT_C) for k in range(len(self.code_ids))
+        ]
         oof = _out_of_fold(features, labels, ZERO_SHOT_C)
 
         self.training = list(training)
@@ -121,11 +127,14 @@ class AutoCoder:
             self._reviewed = (t_texts, t_vectors, t_labels)
             calibration_scores = np.vstack([oof, t_zero])
             calibration_labels = np.vstack([labels, t_labels])
-        self.thresholds = np.array([
-            code.threshold if code.threshold is not None
-            else _best_threshold(calibration_scores[:, k], calibration_labels[:, k])
-            for k, code in enumerate(codebook.codes)
-        ])
+        self.thresholds = np.array(
+            [
+                code.threshold
+                if code.threshold is not None
+                else _best_threshold(calibration_scores[:, k], calibration_labels[:, k])
+                for k, code in enumerate(codebook.codes)
+            ]
+        )
 
     # --- scoring ------------------------------------------------------------------------------
 
@@ -150,8 +159,17 @@ class AutoCoder:
                     learned[:, k] = model.predict_proba(x)[:, 1]
             score = (1 - self.share) * zero + self.share * learned
             nearest_reviewed = self._nearest_reviewed(vectors)
-        return Scores(self.code_ids, score, zero, learned, self.share, self.thresholds, hits,
-                      self._nearest(vectors), nearest_reviewed)
+        return Scores(
+            self.code_ids,
+            score,
+            zero,
+            learned,
+            self.share,
+            self.thresholds,
+            hits,
+            self._nearest(vectors),
+            nearest_reviewed,
+        )
 
     def _zero_shot(self, features: np.ndarray) -> np.ndarray:
         return np.stack([m.predict_proba(features)[:, 1] for m in self.zero_shot_models], axis=1)
@@ -174,7 +192,7 @@ class AutoCoder:
 
     def _features(self, vectors: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         x = (np.hstack([vectors, lexical]) - self._mean) / self._std
-        x[:, vectors.shape[1]:] = lexical * LEXICAL_WEIGHT
+        x[:, vectors.shape[1] :] = lexical * LEXICAL_WEIGHT
         return x
 
     def _nearest(self, vectors: np.ndarray) -> list[list[tuple[str, float]]]:

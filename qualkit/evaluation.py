@@ -44,17 +44,21 @@ def read_gold(path: str | Path, known_codes: Sequence[str] | None = None) -> lis
             if key not in record:
                 raise QualkitError(f"missing field '{key}'", path=path, line=number, field=key)
             if not isinstance(record[key], kind):
-                raise QualkitError(f"'{key}' has the wrong type", path=path, line=number,
-                                   field=key)
+                raise QualkitError(f"'{key}' has the wrong type", path=path, line=number, field=key)
         codes = record["codes"]
         if not all(isinstance(c, str) for c in codes):
-            raise QualkitError("'codes' must be a list of code ids", path=path, line=number,
-                               field="codes")
+            raise QualkitError(
+                "'codes' must be a list of code ids", path=path, line=number, field="codes"
+            )
         if known_codes is not None:
             unknown = [c for c in codes if c not in known_codes]
             if unknown:
-                raise QualkitError(f"unknown code '{unknown[0]}' (not in the codebook)",
-                                   path=path, line=number, field="codes")
+                raise QualkitError(
+                    f"unknown code '{unknown[0]}' (not in the codebook)",
+                    path=path,
+                    line=number,
+                    field="codes",
+                )
         item_id = str(record["id"])
         if item_id in seen:
             raise QualkitError(f"duplicate id '{item_id}'", path=path, line=number, field="id")
@@ -84,7 +88,10 @@ def binary_metrics(truth: np.ndarray, predicted: np.ndarray, scores: np.ndarray)
         "support": int(truth.sum()),
         "kappa": cohen_kappa(tp, fp, fn, tn),
         "average_precision": average_precision(truth, scores),
-        "tp": tp, "fp": fp, "fn": fn, "tn": tn,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
     }
 
 
@@ -113,7 +120,9 @@ def average_precision(truth: np.ndarray, scores: np.ndarray) -> float:
 
 
 def evaluate(
-    items: Sequence[GoldItem], code_ids: Sequence[str], predicted: Sequence[set[str]],
+    items: Sequence[GoldItem],
+    code_ids: Sequence[str],
+    predicted: Sequence[set[str]],
     scores: Sequence[dict[str, float]],
 ) -> dict:
     """Per-code and overall figures, and the predictions, in the `qualkit evaluate` shape."""
@@ -124,8 +133,11 @@ def evaluate(
         pred = np.array([code in p for p in predicted])
         score = np.array([s.get(code, 0.0) for s in scores])
         metrics = binary_metrics(truth, pred, score)
-        all_tp, all_fp, all_fn = (all_tp + metrics["tp"], all_fp + metrics["fp"],
-                                  all_fn + metrics["fn"])
+        all_tp, all_fp, all_fn = (
+            all_tp + metrics["tp"],
+            all_fp + metrics["fp"],
+            all_fn + metrics["fn"],
+        )
         per_code[code] = metrics
     precision = all_tp / (all_tp + all_fp) if all_tp + all_fp else 0.0
     recall = all_tp / (all_tp + all_fn) if all_tp + all_fn else 0.0

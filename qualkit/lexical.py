@@ -14,8 +14,8 @@ Lemmas = list[list[str]]  # sentences of lowercase lemmas
 
 # Words that carry no meaning for a pattern: "perdre son poste" meets "perdre mon poste".
 FILLERS = frozenset(
-    "le la les l' un une de du des d' à au aux mon ma mes ton ta tes son sa ses notre nos "
-    "votre vos leur leurs ce cet cette ces the a an of to my his her their our".split()
+    """le la les l' un une de du des d' à au aux mon ma mes ton ta tes son sa ses notre nos
+    votre vos leur leurs ce cet cette ces the a an of to my his her their our""".split()
 )
 NEGATIONS = frozenset("ne n' pas jamais aucun aucune nullement guère not no never n't".split())
 # A negation is looked for before the match, back to the start of its clause.
@@ -88,7 +88,7 @@ def find(sentences: Lemmas, patterns: Sequence[Pattern]) -> list[Hit]:
                 key = (pattern.code, pattern.text)
                 previous = hits.get(key)
                 if previous is None or (previous.negated and not negated):
-                    matched = " ".join(words[k:span + 1])
+                    matched = " ".join(words[k : span + 1])
                     hits[key] = Hit(pattern.code, pattern.text, matched, negated)
                 if not negated:
                     break

@@ -27,7 +27,7 @@ class EmbeddingCache:
                 rows = conn.execute(
                     select(embeddings.c.text_hash, embeddings.c.vector).where(
                         embeddings.c.model == model,
-                        embeddings.c.text_hash.in_(hashes[i:i + CHUNK]),
+                        embeddings.c.text_hash.in_(hashes[i : i + CHUNK]),
                     )
                 )
                 for h, blob in rows:
@@ -39,11 +39,23 @@ class EmbeddingCache:
             return
         self.computed += len(vectors)
         with self.project.transaction() as conn:
-            existing = set(conn.execute(select(embeddings.c.text_hash).where(
-                embeddings.c.model == model, embeddings.c.text_hash.in_(list(vectors)))).scalars())
-            rows = [{"model": model, "text_hash": h, "dim": int(v.shape[0]),
-                     "vector": np.asarray(v, dtype=np.float32).tobytes()}
-                    for h, v in vectors.items() if h not in existing]
+            existing = set(
+                conn.execute(
+                    select(embeddings.c.text_hash).where(
+                        embeddings.c.model == model, embeddings.c.text_hash.in_(list(vectors))
+                    )
+                ).scalars()
+            )
+            rows = [
+                {
+                    "model": model,
+                    "text_hash": h,
+                    "dim": int(v.shape[0]),
+                    "vector": np.asarray(v, dtype=np.float32).tobytes(),
+                }
+                for h, v in vectors.items()
+                if h not in existing
+            ]
             if rows:
                 conn.execute(embeddings.insert(), rows)
 
@@ -56,9 +68,12 @@ class LemmaCache:
         out: dict[str, list] = {}
         with self.project.reading() as conn:
             for i in range(0, len(hashes), CHUNK):
-                rows = conn.execute(select(lemma_cache.c.text_hash, lemma_cache.c.lemmas).where(
-                    lemma_cache.c.pipeline == pipeline,
-                    lemma_cache.c.text_hash.in_(hashes[i:i + CHUNK])))
+                rows = conn.execute(
+                    select(lemma_cache.c.text_hash, lemma_cache.c.lemmas).where(
+                        lemma_cache.c.pipeline == pipeline,
+                        lemma_cache.c.text_hash.in_(hashes[i : i + CHUNK]),
+                    )
+                )
                 out.update(dict(rows.all()))
         return out
 
@@ -66,10 +81,17 @@ class LemmaCache:
         if not items:
             return
         with self.project.transaction() as conn:
-            existing = set(conn.execute(select(lemma_cache.c.text_hash).where(
-                lemma_cache.c.pipeline == pipeline,
-                lemma_cache.c.text_hash.in_(list(items)))).scalars())
-            rows = [{"pipeline": pipeline, "text_hash": h, "lemmas": v}
-                    for h, v in items.items() if h not in existing]
+            existing = set(
+                conn.execute(
+                    select(lemma_cache.c.text_hash).where(
+                        lemma_cache.c.pipeline == pipeline, lemma_cache.c.text_hash.in_(list(items))
+                    )
+                ).scalars()
+            )
+            rows = [
+                {"pipeline": pipeline, "text_hash": h, "lemmas": v}
+                for h, v in items.items()
+                if h not in existing
+            ]
             if rows:
                 conn.execute(lemma_cache.insert(), rows)

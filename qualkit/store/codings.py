@@ -30,29 +30,37 @@ def record_codebook(conn: Connection, codebook: Codebook, source: str | None) ->
     digest = codebook.content_hash()
     latest = conn.execute(
         select(codebook_versions.c.version, codebook_versions.c.content_hash)
-        .order_by(codebook_versions.c.version.desc()).limit(1)
+        .order_by(codebook_versions.c.version.desc())
+        .limit(1)
     ).first()
     if latest is not None and latest.content_hash == digest:
         return latest.version
     version = (latest.version if latest else 0) + 1
-    conn.execute(insert(codebook_versions).values(
-        version=version, created_at=now(), source_path=source, content=codebook.to_yaml(),
-        content_hash=digest,
-    ))
+    conn.execute(
+        insert(codebook_versions).values(
+            version=version,
+            created_at=now(),
+            source_path=source,
+            content=codebook.to_yaml(),
+            content_hash=digest,
+        )
+    )
     return version
 
 
 def latest_codebook(conn: Connection) -> tuple[int, str] | None:
     row = conn.execute(
         select(codebook_versions.c.version, codebook_versions.c.content)
-        .order_by(codebook_versions.c.version.desc()).limit(1)
+        .order_by(codebook_versions.c.version.desc())
+        .limit(1)
     ).first()
     return (row.version, row.content) if row else None
 
 
 def _text_column():
-    return func.substr(interviews.c.text, segments.c.start + 1,
-                       segments.c.end - segments.c.start).label("text")
+    return func.substr(
+        interviews.c.text, segments.c.start + 1, segments.c.end - segments.c.start
+    ).label("text")
 
 
 def _human_reviewed():
@@ -98,12 +106,22 @@ def replace_suggestions(
 ) -> None:
     """Drop the auto-coder's rows on these segments and write the new ones."""
     for i in range(0, len(segment_ids), CHUNK):
-        conn.execute(delete(codings).where(
-            codings.c.coder == AUTO_CODER, codings.c.segment_id.in_(segment_ids[i:i + CHUNK])))
+        conn.execute(
+            delete(codings).where(
+                codings.c.coder == AUTO_CODER, codings.c.segment_id.in_(segment_ids[i : i + CHUNK])
+            )
+        )
     stamp = now()
     rows = [
-        {**s, "coder": AUTO_CODER, "origin": "auto", "status": SUGGESTED,
-         "codebook_version": codebook_version, "created_at": stamp, "updated_at": stamp}
+        {
+            **s,
+            "coder": AUTO_CODER,
+            "origin": "auto",
+            "status": SUGGESTED,
+            "codebook_version": codebook_version,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
         for s in suggestions
     ]
     if rows:
@@ -113,12 +131,17 @@ def replace_suggestions(
 def suggestion_counts(conn: Connection) -> dict[str, dict[str, int]]:
     """Per code: suggestions passing the threshold, below it, and people's accepted codings."""
     out: dict[str, dict[str, int]] = {}
-    query = select(codings.c.code, codings.c.coder == AUTO_CODER, codings.c.passes,
-                   codings.c.status, func.count()).group_by(
-        codings.c.code, codings.c.coder == AUTO_CODER, codings.c.passes, codings.c.status)
+    query = select(
+        codings.c.code,
+        codings.c.coder == AUTO_CODER,
+        codings.c.passes,
+        codings.c.status,
+        func.count(),
+    ).group_by(codings.c.code, codings.c.coder == AUTO_CODER, codings.c.passes, codings.c.status)
     for code, is_auto, passes, status, n in conn.execute(query):
-        entry = out.setdefault(code, {"suggested": 0, "below_threshold": 0, "accepted": 0,
-                                      "rejected": 0})
+        entry = out.setdefault(
+            code, {"suggested": 0, "below_threshold": 0, "accepted": 0, "rejected": 0}
+        )
         if is_auto:
             entry["suggested" if passes else "below_threshold"] += n
         else:
@@ -147,22 +170,40 @@ def decide(
     ).first()
     if segment is None:
         raise QualkitError(f"no segment {segment_id} in this project")
-    key = and_(codings.c.segment_id == segment_id, codings.c.code == code,
-               codings.c.coder == coder)
+    key = and_(codings.c.segment_id == segment_id, codings.c.code == code, codings.c.coder == coder)
     before = conn.execute(select(codings.c.status, codings.c.origin).where(key)).first()
-    suggestion = conn.execute(select(codings.c.score).where(
-        codings.c.segment_id == segment_id, codings.c.code == code,
-        codings.c.coder == AUTO_CODER)).scalar()
+    suggestion = conn.execute(
+        select(codings.c.score).where(
+            codings.c.segment_id == segment_id,
+            codings.c.code == code,
+            codings.c.coder == AUTO_CODER,
+        )
+    ).scalar()
     stamp = now()
     if before is None:
-        conn.execute(insert(codings).values(
-            segment_id=segment_id, code=code, coder=coder, origin=origin, status=status,
-            score=suggestion, created_at=stamp, updated_at=stamp,
-        ))
+        conn.execute(
+            insert(codings).values(
+                segment_id=segment_id,
+                code=code,
+                coder=coder,
+                origin=origin,
+                status=status,
+                score=suggestion,
+                created_at=stamp,
+                updated_at=stamp,
+            )
+        )
     else:
         conn.execute(update(codings).where(key).values(status=status, updated_at=stamp))
-    conn.execute(insert(decision_log).values(
-        at=stamp, coder=coder, action=status, interview=segment.name, segment_id=segment_id,
-        code=code, before={"status": before.status} if before else None,
-        after={"status": status, "origin": origin, "suggestion_score": suggestion},
-    ))
+    conn.execute(
+        insert(decision_log).values(
+            at=stamp,
+            coder=coder,
+            action=status,
+            interview=segment.name,
+            segment_id=segment_id,
+            code=code,
+            before={"status": before.status} if before else None,
+            after={"status": status, "origin": origin, "suggestion_score": suggestion},
+        )
+    )

@@ -173,7 +173,8 @@ embeddings = Table(
 
 # Lemmatised sentences of a text, so pattern matching on a rerun needs no spaCy model.
 lemma_cache = Table(
-    "lemma_cache", metadata,
+    "lemma_cache",
+    metadata,
     Column("pipeline", String(100), primary_key=True),
     Column("text_hash", String(64), primary_key=True),
     Column("lemmas", JSON, nullable=False),
