@@ -27,20 +27,33 @@ demo: venv
 	$(QK) codebook check codebook/codebook.yaml
 	$(QK) import $(PROJECT) transcripts
 	$(QK) status $(PROJECT)
+	@# A consultant has coded the first seven interviews by hand (the dev gold set's labels);
+	@# the auto-coder learns from those decisions and suggests codes for the other seven.
+	$(QK) import-codings $(PROJECT) benchmarks/data/gold_dev.jsonl --coder consultante \
+	  $(foreach i,01 02 03 04 05 06 07,--interview entretien_$(i))
 	$(QK) code $(PROJECT) --codebook codebook/codebook.yaml
+	$(QK) topics $(PROJECT)
+	$(QK) report $(PROJECT) -o $(DEMO)/rapport.docx
+	$(QK) export $(PROJECT) --format xlsx -o $(DEMO)/etude.xlsx
+	$(QK) export $(PROJECT) --format qdpx -o $(DEMO)/etude.qdpx
 	@echo "Demo project: $(PROJECT)"
+	@echo "Outputs: $(DEMO)/rapport.docx $(DEMO)/etude.xlsx $(DEMO)/etude.qdpx"
 
 test: venv
 	$(BIN)/python -m pytest -q
 
 app: venv
 	@test -f $(PROJECT) || $(MAKE) demo
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 -- $(PROJECT)
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --client.toolbarMode viewer \
+	  -- $(PROJECT)
 
 bench: venv
 	$(BIN)/python benchmarks/bench_import.py
 	@test -f $(PROJECT) || $(MAKE) demo
 	$(BIN)/python benchmarks/bench_autocode.py --project $(PROJECT)
+	$(BIN)/python benchmarks/bench_report.py --project $(PROJECT)
+	$(BIN)/python benchmarks/bench_review.py
+	$(BIN)/python benchmarks/bench_topics.py --project $(PROJECT)
 
 lint: venv
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from qualkit.autocode import AutoCoder
+from qualkit.autocode import AutoCoder, ZeroShot
 from qualkit.codebook import load_codebook
-from qualkit.coding import embed_source, lemma_source
+from qualkit.coding import embed_source, lemma_source, zero_shot_key
 from qualkit.embedding import DEFAULT_EMBEDDER, get_embedder
 from qualkit.store import Project
-from qualkit.store.cache import EmbeddingCache, LemmaCache
+from qualkit.store.cache import EmbeddingCache, LemmaCache, ModelCache
 from qualkit.store.codings import segments_to_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +74,10 @@ def main() -> None:
         embed = embed_source(embedder, EmbeddingCache(project))
         lemmas_of = lemma_source(LemmaCache(project), codebook.language)
         t0 = time.perf_counter()
-        coder = AutoCoder(codebook, embed, lemmas_of)
+        stored = ModelCache(project).get(zero_shot_key(codebook, embedder.name, codebook.language))
+        coder = AutoCoder(
+            codebook, embed, lemmas_of, zero_shot=ZeroShot.from_bytes(stored) if stored else None
+        )
         build = time.perf_counter() - t0
         reps = -(-10_000 // len(segments))
         texts = (segments * reps)[:10_000]

@@ -79,6 +79,54 @@ class Scores:
         return explanation
 
 
+class _Arrays:
+    """A dataclass of numpy arrays saved as .npz bytes (no pickle) in the project's cache."""
+
+    def to_bytes(self) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        np.savez(buffer, **{k: getattr(self, k) for k in self.__dataclass_fields__})
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes):
+        import io
+
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            return cls(**{k: arrays[k] for k in cls.__dataclass_fields__})
+
+
+@dataclass
+class ZeroShot(_Arrays):
+    """The codebook-trained classifier: one logistic model per code, and its calibration data.
+
+    Reused while the codebook and the embedder stay the same.
+    """
+
+    weights: np.ndarray  # (k, d)
+    bias: np.ndarray  # (k,)
+    mean: np.ndarray  # feature standardisation
+    std: np.ndarray
+    oof: np.ndarray  # (n, k) out-of-fold scores of the codebook's texts
+    labels: np.ndarray  # (n, k)
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-(features @ self.weights.T + self.bias)))
+
+
+@dataclass
+class Learned(_Arrays):
+    """Per-code models learned from people's decisions; reused while the decisions are the same."""
+
+    weights: np.ndarray  # (k, d + 1): features and the zero-shot logit
+    bias: np.ndarray  # (k,)
+    share: np.ndarray  # (k,) share of the learned score; 0 where no model could be fitted
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-(x @ self.weights.T + self.bias)))
+
+
 class AutoCoder:
     """Trained once per run from a codebook (and reviewed decisions); scores any texts."""
 
@@ -88,6 +136,8 @@ class AutoCoder:
         embed: Callable[[Sequence[str]], np.ndarray],
         lemmas_of: Callable[[Sequence[str]], list[Lemmas]],
         training: Sequence[Labelled] = (),
+        zero_shot: ZeroShot | None = None,
+        learned: Learned | None = None,
     ) -> None:
         self.codebook = codebook
         self.code_ids = codebook.ids
@@ -97,19 +147,12 @@ class AutoCoder:
             [(c.id, p) for c in codebook.codes for p in c.patterns], lemmas_of
         )
 
-        texts, labels = _codebook_training(codebook)
-        vectors = embed(texts)
-        lexical = self._lexical(lemmas_of(texts))
         self._examples = [(c.id, c.examples, embed(c.examples)) for c in codebook.codes]
-        self._mean, self._std = _standardiser(np.hstack([vectors, lexical]))
-        features = self._features(vectors, lexical)
-        self.zero_shot_models = [
-            _fit(features, labels[:, k], ZERO_SHOT_C) for k in range(len(self.code_ids))
-        ]
-        oof = _out_of_fold(features, labels, ZERO_SHOT_C)
+        self.zero_shot = zero_shot or self._train_zero_shot()
+        oof, labels = self.zero_shot.oof, self.zero_shot.labels.astype(bool)
 
         self.training = list(training)
-        self.learned_models: list = [None] * len(self.code_ids)
+        self.learned = learned
         self.share = np.zeros(len(self.code_ids))
         calibration_scores, calibration_labels = oof, labels
         if self.training:
@@ -118,12 +161,9 @@ class AutoCoder:
             t_features = self._features(t_vectors, self._lexical(lemmas_of(t_texts)))
             t_labels = np.array([[c in t.codes for c in self.code_ids] for t in self.training])
             t_zero = self._zero_shot(t_features)
-            learned_x = np.hstack([t_features, _logit(t_zero)])
-            for k in range(len(self.code_ids)):
-                positives = int(t_labels[:, k].sum())
-                if 0 < positives < len(t_labels):
-                    self.learned_models[k] = _fit(learned_x, t_labels[:, k], LEARNED_C)
-                    self.share[k] = MAX_LEARNED_SHARE * positives / (positives + LEARNED_HALF)
+            if self.learned is None:
+                self.learned = _train_learned(np.hstack([t_features, _logit(t_zero)]), t_labels)
+            self.share = self.learned.share
             self._reviewed = (t_texts, t_vectors, t_labels)
             calibration_scores = np.vstack([oof, t_zero])
             calibration_labels = np.vstack([labels, t_labels])
@@ -134,6 +174,22 @@ class AutoCoder:
                 else _best_threshold(calibration_scores[:, k], calibration_labels[:, k])
                 for k, code in enumerate(codebook.codes)
             ]
+        )
+
+    def _train_zero_shot(self) -> ZeroShot:
+        texts, labels = _codebook_training(self.codebook)
+        vectors = self.embed(texts)
+        lexical = self._lexical(self.lemmas_of(texts))
+        mean, std = _standardiser(np.hstack([vectors, lexical]))
+        features = _standardise(vectors, lexical, mean, std)
+        models = [_fit(features, labels[:, k], ZERO_SHOT_C) for k in range(labels.shape[1])]
+        return ZeroShot(
+            weights=np.stack([m.weights for m in models]),
+            bias=np.array([m.bias for m in models]),
+            mean=mean,
+            std=std,
+            oof=_out_of_fold(features, labels, ZERO_SHOT_C),
+            labels=labels,
         )
 
     # --- scoring ------------------------------------------------------------------------------
@@ -151,12 +207,8 @@ class AutoCoder:
         zero = self._zero_shot(features)
         score, learned = zero.copy(), None
         nearest_reviewed: list = []
-        if any(m is not None for m in self.learned_models):
-            learned = np.zeros_like(zero)
-            x = np.hstack([features, _logit(zero)])
-            for k, model in enumerate(self.learned_models):
-                if model is not None:
-                    learned[:, k] = model.predict_proba(x)[:, 1]
+        if self.learned is not None and self.share.any():
+            learned = self.learned.predict(np.hstack([features, _logit(zero)]))
             score = (1 - self.share) * zero + self.share * learned
             nearest_reviewed = self._nearest_reviewed(vectors)
         return Scores(
@@ -172,7 +224,7 @@ class AutoCoder:
         )
 
     def _zero_shot(self, features: np.ndarray) -> np.ndarray:
-        return np.stack([m.predict_proba(features)[:, 1] for m in self.zero_shot_models], axis=1)
+        return self.zero_shot.predict(features)
 
     def _lexical(self, lemmas: Sequence[Lemmas]) -> np.ndarray:
         return self._hit_matrix([find(sentences, self.patterns) for sentences in lemmas])
@@ -191,9 +243,7 @@ class AutoCoder:
         return matrix
 
     def _features(self, vectors: np.ndarray, lexical: np.ndarray) -> np.ndarray:
-        x = (np.hstack([vectors, lexical]) - self._mean) / self._std
-        x[:, vectors.shape[1] :] = lexical * LEXICAL_WEIGHT
-        return x
+        return _standardise(vectors, lexical, self.zero_shot.mean, self.zero_shot.std)
 
     def _nearest(self, vectors: np.ndarray) -> list[list[tuple[str, float]]]:
         out = [[] for _ in range(len(vectors))]
@@ -221,6 +271,18 @@ class AutoCoder:
         return out
 
 
+def _train_learned(x: np.ndarray, labels: np.ndarray) -> Learned:
+    k = labels.shape[1]
+    weights, bias, share = np.zeros((k, x.shape[1])), np.zeros(k), np.zeros(k)
+    for j in range(k):
+        positives = int(labels[:, j].sum())
+        if 0 < positives < len(labels):
+            model = _fit(x, labels[:, j], LEARNED_C)
+            weights[j], bias[j] = model.weights, model.bias
+            share[j] = MAX_LEARNED_SHARE * positives / (positives + LEARNED_HALF)
+    return Learned(weights, bias, share)
+
+
 def _codebook_training(codebook: Codebook) -> tuple[list[str], np.ndarray]:
     texts: list[str] = []
     rows: list[list[bool]] = []
@@ -242,23 +304,31 @@ def _standardiser(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=0), np.where(std > 1e-6, std, 1.0)
 
 
-def _fit(x: np.ndarray, y: np.ndarray, c: float):
+def _standardise(vectors: np.ndarray, lexical: np.ndarray, mean, std) -> np.ndarray:
+    """Embedding dimensions standardised; pattern hits kept as +-LEXICAL_WEIGHT."""
+    x = (np.hstack([vectors, lexical]) - mean) / std
+    x[:, vectors.shape[1] :] = lexical * LEXICAL_WEIGHT
+    return x
+
+
+@dataclass(frozen=True)
+class _Linear:
+    weights: np.ndarray
+    bias: float
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        p = 1 / (1 + np.exp(-(x @ self.weights + self.bias)))
+        return np.stack([1 - p, p], axis=1)
+
+
+def _fit(x: np.ndarray, y: np.ndarray, c: float) -> _Linear:
+    """Balanced logistic regression; a code with one class only gets a constant score."""
     from sklearn.linear_model import LogisticRegression
 
     if y.min() == y.max():
-        return _Constant(float(y[0]))
-    return LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, y.astype(int))
-
-
-class _Constant:
-    """A code without examples: the same score for every text."""
-
-    def __init__(self, value: float) -> None:
-        self.value = value
-
-    def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        p = np.full(len(x), self.value)
-        return np.stack([1 - p, p], axis=1)
+        return _Linear(np.zeros(x.shape[1]), 10.0 if y[0] else -10.0)
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, y.astype(int))
+    return _Linear(model.coef_[0].copy(), float(model.intercept_[0]))
 
 
 def _out_of_fold(x: np.ndarray, labels: np.ndarray, c: float, folds: int = 5) -> np.ndarray:

@@ -342,6 +342,12 @@ def evaluate(
         typer.Option(help="Also learn from GOLD itself, cross-validated by interview in N folds."),
     ] = 0,
     embedder: EmbedderOpt = None,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            help="A project file to keep embeddings in between runs (created if missing)."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Code texts whose codes are known and report precision, recall, F1, kappa and AP."""
@@ -374,6 +380,42 @@ def evaluate(
             f"{m['kappa']:>6.2f} {m['average_precision']:>5.2f} {m['support']:>8}"
         )
     typer.echo(f"macro-F1 {result['macro_f1']:.3f}   micro-F1 {result['micro_f1']:.3f}")
+
+
+@app.command("import-codings")
+def import_codings(
+    project: ProjectArg,
+    file: Annotated[Path, typer.Argument(help="JSONL: {interview, text, codes} per line.")],
+    coder: Annotated[str, typer.Option(help="Whose decisions these are.")],
+    codebook: CodebookOpt = Path("codebook/codebook.yaml"),
+    interviews: Annotated[
+        list[str] | None,
+        typer.Option("--interview", help="Only lines of these interviews; repeatable."),
+    ] = None,
+) -> None:
+    """Import a coder's decisions made elsewhere (accepted codes; the others rejected)."""
+    from qualkit.codebook import load_codebook
+    from qualkit.evaluation import read_gold
+    from qualkit.store import Project
+    from qualkit.store.codings import import_codings as store_import
+
+    book = load_codebook(codebook)
+    items = read_gold(file, book.ids)
+    wanted = {i.rsplit(".", 1)[0] for i in interviews or ()}
+    records = [
+        (item.group, item.text, item.codes)
+        for item in items
+        if not wanted or item.group.rsplit(".", 1)[0] in wanted
+    ]
+    with Project.open(project) as proj, proj.transaction() as conn:
+        decided, unmatched = store_import(conn, records, coder, book.ids)
+        if unmatched:
+            raise QualkitError(
+                f"{len(unmatched)} line(s) match no segment of their interview, "
+                f"e.g. '{unmatched[0]}'; nothing was imported",
+                path=file,
+            )
+    typer.echo(f"Recorded {coder}'s decisions on {decided} segments.")
 
 
 # --- codebook ---------------------------------------------------------------------------------
@@ -409,6 +451,10 @@ def codebook_check(
             f"  {c['id']:<16} {c['label']:<45} {c['examples']:>3} examples, "
             f"{c['patterns']:>3} patterns"
         )
+
+
+# Commands of later stages live in their own modules and register on `app` when imported.
+from qualkit import cli_exchange, cli_report, cli_topics  # noqa: E402, F401
 
 
 def main(argv: list[str] | None = None) -> None:

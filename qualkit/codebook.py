@@ -95,7 +95,7 @@ class Codebook(BaseModel):
         return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
 
     def content_hash(self) -> str:
-        return hashlib.sha256(self.to_yaml().encode()).hexdigest()
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
 
 
 def load_codebook(path: str | Path) -> Codebook:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qualkit.autocode import AutoCoder, Labelled
+from qualkit.autocode import AutoCoder, Labelled, Learned, ZeroShot
 from qualkit.codebook import Codebook
 from qualkit.embedding import DEFAULT_EMBEDDER, MemoryCache, embed_cached, get_embedder, text_hash
 from qualkit.errors import QualkitError
@@ -47,6 +47,16 @@ def lemma_source(cache, language: str = "fr") -> Callable[[Sequence[str]], list[
     return lemmas_of
 
 
+MODEL_VERSION = "zero-shot-1"  # bump when AutoCoder's features or training change
+
+
+def zero_shot_key(codebook: Codebook, embedder_name: str, language: str) -> str:
+    from qualkit.nlp import pipeline_id
+
+    parts = (MODEL_VERSION, codebook.content_hash(), embedder_name, pipeline_id(language))
+    return text_hash("|".join(parts))
+
+
 def embed_source(embedder, cache, progress: Progress | None = None):
     return lambda texts: embed_cached(embedder, texts, cache, progress)
 
@@ -73,23 +83,46 @@ def code_project(
     on_total: Callable[[int], None] | None = None,
 ) -> dict:
     """Suggest codes for every respondent segment no person has decided on; keep decisions."""
-    from qualkit.store.cache import EmbeddingCache, LemmaCache
+    from qualkit.store.cache import EmbeddingCache, LemmaCache, ModelCache
 
     embedder = get_embedder(embedder_name)
     embedding_cache = EmbeddingCache(project)
+    models = ModelCache(project)
+    key = zero_shot_key(codebook, embedder.name, codebook.language)
+    stored = models.get(key)
     with project.reading() as conn:
         todo = store.segments_to_code(conn)
         reviewed = store.reviewed(conn)
     training = [Labelled(text, codes) for _, text, codes in reviewed] + list(learn_from)
     needed = {text_hash(t) for _, t in todo} | {text_hash(t.text) for t in training}
-    needed |= {text_hash(t) for t in _codebook_texts(codebook)}
+    needed |= {
+        text_hash(t)
+        for t in (_codebook_examples(codebook) if stored else _codebook_texts(codebook))
+    }
     missing = len(needed) - len(embedding_cache.get(embedder.name, list(needed)))
     if on_total:
         on_total(missing)
     embed = embed_source(embedder, embedding_cache, progress)
     lemmas_of = lemma_source(LemmaCache(project), codebook.language)
 
-    coder = AutoCoder(codebook, embed, lemmas_of, training)
+    learned_key = text_hash(
+        key
+        + "|"
+        + "|".join(sorted(f"{text_hash(t.text)}:{','.join(sorted(t.codes))}" for t in training))
+    )
+    stored_learned = models.get(learned_key) if training else None
+    coder = AutoCoder(
+        codebook,
+        embed,
+        lemmas_of,
+        training,
+        ZeroShot.from_bytes(stored) if stored else None,
+        Learned.from_bytes(stored_learned) if stored_learned else None,
+    )
+    if stored is None:
+        models.put(key, coder.zero_shot.to_bytes())
+    if training and stored_learned is None:
+        models.put(learned_key, coder.learned.to_bytes())
     texts = [t for _, t in todo]
     scores = coder.score(texts)
     suggestions = []
@@ -125,6 +158,10 @@ def code_project(
     }
 
 
+def _codebook_examples(codebook: Codebook) -> list[str]:
+    return [text for code in codebook.codes for text in code.examples]
+
+
 def _codebook_texts(codebook: Codebook) -> list[str]:
     texts = list(codebook.background)
     for code in codebook.codes:
@@ -140,17 +177,24 @@ def evaluate_file(
     folds: int = 0,
     embedder_name: str = DEFAULT_EMBEDDER,
     progress: Progress | None = None,
+    cache: Project | None = None,
 ) -> dict:
     """Code every line of a gold file as one segment and compare with its codes.
 
     With `folds`, the gold file's own labels are learned too, cross-validated by interview:
-    each fold is coded by a model that learned from the other folds only.
+    each fold is coded by a model that learned from the other folds only. `cache`, a project,
+    keeps embeddings and lemmas between runs.
     """
     items = read_gold(gold_path, codebook.ids)
     embedder = get_embedder(embedder_name)
-    cache = MemoryCache()
-    embed = embed_source(embedder, cache, progress)
-    lemmas_of = lemma_source(MemoryCache(), codebook.language)
+    if cache is None:
+        embed = embed_source(embedder, MemoryCache(), progress)
+        lemmas_of = lemma_source(MemoryCache(), codebook.language)
+    else:
+        from qualkit.store.cache import EmbeddingCache, LemmaCache
+
+        embed = embed_source(embedder, EmbeddingCache(cache), progress)
+        lemmas_of = lemma_source(LemmaCache(cache), codebook.language)
     texts = [item.text for item in items]
     vectors, lemmas = embed(texts), lemmas_of(texts)
 
@@ -164,6 +208,7 @@ def evaluate_file(
                 path=gold_path,
             )
         fold_of = {g: i % folds for i, g in enumerate(groups)}
+        zero_shot = None  # the same codebook model in every fold
         for f in range(folds):
             test = [i for i, item in enumerate(items) if fold_of[item.group] == f]
             train = [
@@ -171,7 +216,8 @@ def evaluate_file(
                 for i in range(len(items))
                 if fold_of[items[i].group] != f
             ]
-            coder = AutoCoder(codebook, embed, lemmas_of, list(learn_from) + train)
+            coder = AutoCoder(codebook, embed, lemmas_of, list(learn_from) + train, zero_shot)
+            zero_shot = coder.zero_shot
             s = coder.score([texts[i] for i in test], vectors[test], [lemmas[i] for i in test])
             score[test], thresholds[test] = s.score, coder.thresholds
     else:

@@ -98,3 +98,45 @@ def test_cli_codebook_check(cli):
     result = cli("codebook", "check", CODEBOOK, "--json")
     assert result.code == 0
     assert json.loads(result.out)["valid"] is True
+
+
+def test_cli_import_codings_records_decisions_once(cli, project_path, tmp_path):
+    from conftest import CODEBOOK, dump
+
+    cli("import", project_path, write(tmp_path / "e1.txt", DIALOGUE))
+    lines = [
+        {
+            "id": "e1#1",
+            "interview": "e1.txt",
+            "codes": ["training_needs"],
+            "text": "Euh, surtout pour les comptes rendus. Ça me fait gagner du temps. "
+            "Pas mal de temps même.",
+        },
+        {
+            "id": "e1#3",
+            "interview": "e1.txt",
+            "codes": [],
+            "text": "Eux aussi, enfin certains. Les plus jeunes surtout.",
+        },
+    ]
+    path = write(tmp_path / "c.jsonl", "\n".join(json.dumps(x, ensure_ascii=False) for x in lines))
+    result = cli("import-codings", project_path, path, "--coder", "bob", "--codebook", CODEBOOK)
+    assert result.code == 0, result.err
+    with sqlite3.connect(project_path) as conn:
+        rows = conn.execute("select code, status from codings where coder='bob'").fetchall()
+        log = conn.execute("select count(*) from decision_log").fetchone()[0]
+    assert ("training_needs", "accepted") in rows
+    assert len(rows) == 10 and sum(s == "accepted" for _, s in rows) == 1
+    assert log == 10
+    cli("import-codings", project_path, path, "--coder", "bob", "--codebook", CODEBOOK)
+    with sqlite3.connect(project_path) as conn:
+        assert conn.execute("select count(*) from decision_log").fetchone()[0] == 10
+
+    before = dump(project_path)
+    bad = write(
+        tmp_path / "bad.jsonl",
+        json.dumps({"id": "x", "interview": "e1.txt", "text": "Jamais dit.", "codes": []}),
+    )
+    refused = cli("import-codings", project_path, bad, "--coder", "bob", "--codebook", CODEBOOK)
+    assert refused.code == 2 and "match no segment" in refused.err
+    assert dump(project_path) == before

@@ -94,3 +94,23 @@ def test_store_read_only_file_reads_but_refuses_writes(project_path):
                 conn.execute(insert(project_meta).values(key="x", value=1))
     finally:
         project_path.chmod(0o644)
+
+
+def test_store_old_project_is_migrated_on_open(tmp_path):
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, inspect
+
+    path = tmp_path / "old.qualkit"
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", f"sqlite:///{path}")
+    command.upgrade(config, "0001")
+    with sqlite3.connect(path) as conn:
+        conn.execute("insert into project_meta(key, value) values ('app', '\"qualkit\"')")
+    with Project.open(path) as project, project.reading() as conn:
+        assert (
+            conn.exec_driver_sql("select version_num from alembic_version").scalar()
+            == SCHEMA_REVISION
+        )
+    assert "lemma_cache" in inspect(create_engine(f"sqlite:///{path}")).get_table_names()

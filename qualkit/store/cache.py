@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from qualkit.store.project import Project
-from qualkit.store.schema import embeddings, lemma_cache
+from qualkit.store.schema import embeddings, lemma_cache, model_cache
 
 CHUNK = 500  # keeps IN (...) lists under every database's parameter limit
 
@@ -95,3 +95,21 @@ class LemmaCache:
             ]
             if rows:
                 conn.execute(lemma_cache.insert(), rows)
+
+
+class ModelCache:
+    """Bytes by key: trained models reused while their inputs are unchanged."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+
+    def get(self, key: str) -> bytes | None:
+        with self.project.reading() as conn:
+            return conn.execute(select(model_cache.c.data).where(model_cache.c.key == key)).scalar()
+
+    def put(self, key: str, data: bytes) -> None:
+        from qualkit.store.project import now
+
+        with self.project.transaction() as conn:
+            conn.execute(delete(model_cache).where(model_cache.c.key == key))
+            conn.execute(model_cache.insert().values(key=key, created_at=now(), data=data))

@@ -179,6 +179,8 @@ def decide(
             codings.c.coder == AUTO_CODER,
         )
     ).scalar()
+    if before is not None and before.status == status:
+        return  # nothing changes, nothing to log
     stamp = now()
     if before is None:
         conn.execute(
@@ -207,3 +209,39 @@ def decide(
             after={"status": status, "origin": origin, "suggestion_score": suggestion},
         )
     )
+
+
+def import_codings(
+    conn: Connection,
+    records: Iterable[tuple[str, str, frozenset[str]]],
+    coder: str,
+    code_ids: Sequence[str],
+) -> tuple[int, list[str]]:
+    """Decisions made elsewhere: (interview, text, codes) -> accepted for the codes listed,
+    rejected for every other code of the codebook (the coder considered them all).
+
+    The text must be one segment's text, or lie inside one segment of that interview.
+    Returns the number of segments decided and the texts that matched no segment.
+    """
+    rows = conn.execute(
+        select(segments.c.id, interviews.c.name, _text_column()).join(
+            interviews, interviews.c.id == segments.c.interview_id
+        )
+    ).all()
+    by_interview: dict[str, list[tuple[int, str]]] = {}
+    for row in rows:
+        by_interview.setdefault(row.name, []).append((row.id, row.text))
+        by_interview.setdefault(row.name.rsplit(".", 1)[0], []).append((row.id, row.text))
+    decided, unmatched = 0, []
+    for interview, text, codes in records:
+        candidates = by_interview.get(interview, [])
+        segment = next((sid for sid, t in candidates if t == text), None) or next(
+            (sid for sid, t in candidates if text.strip() and text.strip() in t), None
+        )
+        if segment is None:
+            unmatched.append(text[:60])
+            continue
+        for code in code_ids:
+            decide(conn, segment, code, coder, ACCEPTED if code in codes else REJECTED)
+        decided += 1
+    return decided, unmatched

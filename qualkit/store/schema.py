@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 # The Alembic revision this code reads and writes; tests check it is the migrations' head.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0004"
 
 metadata = MetaData(
     naming_convention={
@@ -178,4 +178,56 @@ lemma_cache = Table(
     Column("pipeline", String(100), primary_key=True),
     Column("text_hash", String(64), primary_key=True),
     Column("lemmas", JSON, nullable=False),
+)
+
+# Trained models that depend only on inputs named by the key (codebook, embedder, version):
+# numpy arrays in .npz form, never pickles.
+model_cache = Table(
+    "model_cache",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# Discovered topics (qualkit.topics): one row per run with the parameters that produced it,
+# its topics, and each segment's topic and 2-D map position. Older runs are kept.
+topic_runs = Table(
+    "topic_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("n_segments", Integer, nullable=False),
+    Column("n_outliers", Integer, nullable=False),
+)
+
+topics = Table(
+    "topics",
+    metadata,
+    Column("run_id", Integer, ForeignKey("topic_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic", Integer, primary_key=True),
+    Column("label", String(300), nullable=False),
+    Column("custom_label", Boolean, nullable=False, default=False),
+    Column("keywords", JSON, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("emerging", Boolean, nullable=False),
+    Column("codes", JSON, nullable=False),
+    Column("similarity", JSON, nullable=False),
+    Column("interviews", JSON, nullable=False),
+    Column("profiles", JSON, nullable=False),
+    Column("representative", JSON, nullable=False),
+    Column("merged_from", JSON, nullable=False, default=list),
+    Column("promoted_code", String(100)),
+)
+
+topic_segments = Table(
+    "topic_segments",
+    metadata,
+    Column("run_id", Integer, ForeignKey("topic_runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("segment_id", Integer, ForeignKey("segments.id", ondelete="CASCADE"), primary_key=True),
+    Column("topic", Integer, nullable=False),
+    Column("x", Float, nullable=False),
+    Column("y", Float, nullable=False),
+    Index("ix_topic_segments_run_id_topic", "run_id", "topic"),
 )
