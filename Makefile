@@ -44,7 +44,7 @@ test: venv
 
 app: venv
 	@test -f $(PROJECT) || $(MAKE) demo
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --client.toolbarMode viewer \
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --browser.gatherUsageStats false \
 	  -- $(PROJECT)
 
 bench: venv

@@ -125,6 +125,13 @@ def read_cases(path: str | Path) -> dict[str, CaseRow]:
             s.strip() for s in record.pop("interviewer", "").split("|") if s.strip()
         )
         language = record.pop("language", "") or None
+        if language not in (None, "fr", "en"):
+            raise QualkitError(
+                f"language must be fr or en, not '{language}'",
+                path=path,
+                line=number,
+                field="language",
+            )
         name = record.pop("case", "") or Path(file).stem
         case = Case(
             name=name,

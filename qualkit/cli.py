@@ -99,6 +99,8 @@ def import_(
     from qualkit.segmenting import SegmentOptions
     from qualkit.store import Project
 
+    if language is not None and language not in ("fr", "en"):
+        raise QualkitError(f"--language must be fr or en, not '{language}'")
     try:
         options = SegmentOptions(min_chars, max_chars, max_sentences)
     except ValueError as exc:
@@ -464,6 +466,10 @@ def main(argv: list[str] | None = None) -> None:
     except QualkitError as exc:
         typer.secho(f"qualkit: error: {exc.message}", err=True, fg=typer.colors.RED)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a folder where a file was expected, permissions, a full disk
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.secho(f"qualkit: error: {where}{exc.strerror or exc}", err=True, fg=typer.colors.RED)
+        sys.exit(2)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

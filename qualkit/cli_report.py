@@ -121,7 +121,8 @@ def report(
         try:
             with partial.open("wb") as handle:
                 result = write_report(
-                    conn, handle, lang=lang, codes=codes, codebook=book,
+                    conn, handle, lang=lang, codes=list(dict.fromkeys(codes)) if codes else codes,
+                    codebook=book,
                     include_suggested=include_suggested,
                 )  # fmt: skip
             partial.replace(output)

@@ -16,6 +16,7 @@ from qualkit.reading import is_transcript, read_transcript
 from qualkit.segmenting import SegmentOptions, segment_transcript
 from qualkit.store import Project
 from qualkit.store import study as store
+from qualkit.store.codings import AUTO_CODER
 from qualkit.store.project import now
 from qualkit.store.schema import codings, decision_log, memos, segments
 
@@ -146,8 +147,13 @@ def import_paths(
                 result.added.append(transcript.name)
             result.segments += len(segs)
             result.turns += len(transcript.turns)
-        # Rows of cases.csv for interviews imported earlier update their attributes.
-        for name in imported:
+        # Rows of cases.csv for interviews imported earlier update their attributes, but only
+        # when the file changed since it was last read: edits made in the UI are kept.
+        csv_hash = _hash(cases_csv) if cases_csv else None
+        csv_changed = csv_hash is not None and csv_hash != project.meta("cases_csv_hash")
+        if csv_changed:
+            project.set_meta(conn, "cases_csv_hash", csv_hash)
+        for name in imported if csv_changed else ():
             row = match_case(rows, name)
             if row and name not in {t.name for t, *_ in prepared}:
                 existing = store.find_interview(conn, name)
@@ -175,7 +181,7 @@ def _coded_passages(conn, iid: int) -> list[dict]:
     }
     out = []
     for row in conn.execute(
-        select(codings).where(codings.c.segment_id.in_(spans), codings.c.origin == "human")
+        select(codings).where(codings.c.segment_id.in_(spans), codings.c.coder != AUTO_CODER)
     ):
         out.append(
             {
@@ -209,6 +215,8 @@ def _carry_over(conn, iid: int, text: str, carried: list[dict]) -> list[str]:
     lost, done = [], set()
     for item in carried:
         pos = text.find(item["text"])
+        if pos >= 0 and text.find(item["text"], pos + 1) >= 0:
+            pos = -1  # the same words twice: which one was coded is unknown, so it is lost
         if pos < 0 or not new:
             lost.append(item["text"][:80])
             continue

@@ -283,8 +283,8 @@ def _table_lines(table, trusted: set[str]) -> list[str]:
 # --- captions ---------------------------------------------------------------------------------
 
 _CUE_TIME = re.compile(
-    r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*"
-    r"(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
+    r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\s*-->\s*"
+    r"(?P<end>(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)"
 )
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
@@ -294,7 +294,10 @@ def _caption_turns(
     text: str, path: Path, patterns: Sequence[re.Pattern]
 ) -> tuple[list[RawTurn], list[str]]:
     """WebVTT or SubRip cues -> turns; voice tags or 'Name: ' prefixes give the speaker."""
-    blocks = re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n").strip())
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    # A timing line starts a cue even when no blank line comes before it.
+    text = re.sub(r"\n(?=[^\n]*-->)", "\n\n", text)
+    blocks = re.split(r"\n\s*\n", text)
     cues: list[tuple[float | None, float | None, list[tuple[str | None, str]]]] = []
     for block in blocks:
         lines = block.split("\n")

@@ -357,7 +357,7 @@ def compute_topics(
         rows = store.respondent_segments(conn, params.only_uncoded)
         codes_of = store.segment_codes(conn)
         version, codebook = _codebook(conn)
-    min_size = params.min_size or default_min_size(len(rows))
+    min_size = default_min_size(len(rows)) if params.min_size is None else params.min_size
     if min_size < 2:
         raise QualkitError(f"--min-size must be at least 2, not {min_size}")
     if len(rows) < max(2 * min_size, 10):

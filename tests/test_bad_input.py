@@ -81,3 +81,10 @@ def test_bad_input_cases_csv_names_row(cli, project_path, tmp_path):
     result = cli("import", project_path, tmp_path)
     assert result.code == 2 and "cases.csv:3: profile: unknown profile 'astronaute'" in result.err
     assert dump(project_path) == before
+
+
+def test_bad_input_folder_instead_of_file(cli, tmp_path):
+    result = cli("codebook", "check", tmp_path)
+    assert result.code == 2
+    assert result.err.strip().count("\n") == 0 and str(tmp_path) in result.err
+    assert "Traceback" not in result.err

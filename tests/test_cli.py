@@ -60,6 +60,13 @@ def test_cli_changed_file_refused_then_replaced_keeping_codings(cli, project_pat
             "'2024-01-01', '2024-01-01')",
             (seg,),
         )
+        # a suggestion decided in the review UI keeps origin 'auto' under the coder's name
+        conn.execute(
+            "insert into codings(segment_id, code, coder, origin, status, created_at, "
+            "updated_at) values (?, 'job_threat', 'alice', 'auto', 'rejected', "
+            "'2024-01-01', '2024-01-01')",
+            (seg,),
+        )
     write(path, DIALOGUE + "Q : Merci beaucoup.\n")
     refused = cli("import", project_path, path)
     assert refused.code == 2 and "--replace" in refused.err
@@ -72,13 +79,10 @@ def test_cli_changed_file_refused_then_replaced_keeping_codings(cli, project_pat
         ).fetchall()
         turns = conn.execute("select count(*) from turns").fetchone()[0]
     assert turns == 5
-    assert rows == [
-        (
-            "alice",
-            "Euh, surtout pour les comptes rendus. Ça me fait gagner du temps. "
-            "Pas mal de temps même.",
-        )
-    ]
+    passage = (
+        "Euh, surtout pour les comptes rendus. Ça me fait gagner du temps. Pas mal de temps même."
+    )
+    assert rows == [("alice", passage), ("alice", passage)]
 
 
 def test_cli_speakers_set_interviewer(cli, project_path, tmp_path):
@@ -133,6 +137,14 @@ def test_cli_import_codings_records_decisions_once(cli, project_path, tmp_path):
         assert conn.execute("select count(*) from decision_log").fetchone()[0] == 10
 
     before = dump(project_path)
+    ambiguous = write(
+        tmp_path / "amb.jsonl",
+        json.dumps({"id": "x", "interview": "e1.txt", "text": "surtout", "codes": []}),
+    )
+    refused = cli(
+        "import-codings", project_path, ambiguous, "--coder", "bob", "--codebook", CODEBOOK
+    )
+    assert refused.code == 2 and dump(project_path) == before
     bad = write(
         tmp_path / "bad.jsonl",
         json.dumps({"id": "x", "interview": "e1.txt", "text": "Jamais dit.", "codes": []}),

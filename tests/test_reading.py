@@ -240,3 +240,17 @@ def test_reading_truncated_docx(tmp_path):
     bad.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
     with pytest.raises(QualkitError, match="not a valid .docx"):
         read_transcript(bad)
+
+
+def test_reading_vtt_cues_without_milliseconds_or_blank_lines(tmp_path):
+    vtt = (
+        "WEBVTT\n\n00:00:01 --> 00:00:03\n<v Q>Vous utilisez l'IA ?\n"
+        "00:00:03.500 --> 00:00:05\n<v R>Oui, beaucoup.\n\n"
+        "00:00:06 --> 00:00:08\n<v Q>Merci.\n"
+    )
+    t = read_transcript(write(tmp_path / "a.vtt", vtt))
+    assert turns_of(t) == [
+        ("Q", INTERVIEWER, "Vous utilisez l'IA ?"),
+        ("R", RESPONDENT, "Oui, beaucoup."),
+        ("Q", INTERVIEWER, "Merci."),
+    ]

@@ -221,7 +221,7 @@ def import_codings(
     rejected for every other code of the codebook (the coder considered them all).
 
     The text must be one segment's text, or lie inside one segment of that interview.
-    Returns the number of segments decided and the texts that matched no segment.
+    Returns the number of segments decided and the texts that matched no segment, or several.
     """
     rows = conn.execute(
         select(segments.c.id, interviews.c.name, _text_column()).join(
@@ -235,9 +235,10 @@ def import_codings(
     decided, unmatched = 0, []
     for interview, text, codes in records:
         candidates = by_interview.get(interview, [])
-        segment = next((sid for sid, t in candidates if t == text), None) or next(
-            (sid for sid, t in candidates if text.strip() and text.strip() in t), None
-        )
+        exact = [sid for sid, t in candidates if t == text]
+        inside = [sid for sid, t in candidates if text.strip() and text.strip() in t]
+        # A text found in several segments is ambiguous: it is reported, never guessed.
+        segment = exact[0] if len(exact) == 1 else (inside[0] if len(inside) == 1 else None)
         if segment is None:
             unmatched.append(text[:60])
             continue
