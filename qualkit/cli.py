@@ -254,6 +254,33 @@ def speakers(
 # --- auto-coding ------------------------------------------------------------------------------
 
 CodebookOpt = Annotated[Path, typer.Option("--codebook", help="Codebook YAML file.")]
+ProjectCodebookOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--codebook",
+        help="Codebook YAML file (default: the project's latest codebook version, "
+        "else codebook/codebook.yaml).",
+    ),
+]
+
+
+def _codebook_for(project, path: Path | None):
+    """The codebook a project command works with, and where it came from."""
+    from qualkit.codebook import load_codebook, parse_codebook
+    from qualkit.store.codings import latest_codebook
+
+    if path is not None:
+        return load_codebook(path), str(path)
+    with project.reading() as conn:
+        latest = latest_codebook(conn)
+    if latest is not None:
+        return parse_codebook(latest[1], f"codebook version {latest[0]}"), None
+    default = Path("codebook/codebook.yaml")
+    if default.exists():
+        return load_codebook(default), str(default)
+    raise QualkitError("this project has no codebook yet: give one with --codebook FILE")
+
+
 EmbedderOpt = Annotated[
     str | None,
     typer.Option(
@@ -290,26 +317,25 @@ def _embedding_bar():
 @app.command()
 def code(
     project: ProjectArg,
-    codebook: CodebookOpt = Path("codebook/codebook.yaml"),
+    codebook: ProjectCodebookOpt = None,
     embedder: EmbedderOpt = None,
     learn_from: LearnOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Suggest codes for every respondent segment nobody has decided on yet."""
-    from qualkit.codebook import load_codebook
     from qualkit.coding import code_project, read_labelled
     from qualkit.embedding import DEFAULT_EMBEDDER
     from qualkit.store import Project
 
-    book = load_codebook(codebook)
     with Project.open(project) as proj:
+        book, source = _codebook_for(proj, codebook)
         extra = [item for path in learn_from or () for item in read_labelled(path, book)]
         bar, step, total = _embedding_bar()
         with bar:
             result = code_project(
                 proj,
                 book,
-                codebook_source=str(codebook),
+                codebook_source=source,
                 embedder_name=embedder or DEFAULT_EMBEDDER,
                 learn_from=extra,
                 progress=step,
@@ -389,19 +415,19 @@ def import_codings(
     project: ProjectArg,
     file: Annotated[Path, typer.Argument(help="JSONL: {interview, text, codes} per line.")],
     coder: Annotated[str, typer.Option(help="Whose decisions these are.")],
-    codebook: CodebookOpt = Path("codebook/codebook.yaml"),
+    codebook: ProjectCodebookOpt = None,
     interviews: Annotated[
         list[str] | None,
         typer.Option("--interview", help="Only lines of these interviews; repeatable."),
     ] = None,
 ) -> None:
     """Import a coder's decisions made elsewhere (accepted codes; the others rejected)."""
-    from qualkit.codebook import load_codebook
     from qualkit.evaluation import read_gold
     from qualkit.store import Project
     from qualkit.store.codings import import_codings as store_import
 
-    book = load_codebook(codebook)
+    with Project.open(project) as proj:
+        book, _ = _codebook_for(proj, codebook)
     items = read_gold(file, book.ids)
     wanted = {i.rsplit(".", 1)[0] for i in interviews or ()}
     records = [
