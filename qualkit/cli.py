@@ -482,7 +482,7 @@ def codebook_check(
 
 
 # Commands of later stages live in their own modules and register on `app` when imported.
-from qualkit import cli_exchange, cli_report, cli_topics  # noqa: E402, F401
+from qualkit import cli_exchange, cli_report, cli_safety, cli_topics  # noqa: E402, F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -88,3 +88,25 @@ def test_bad_input_folder_instead_of_file(cli, tmp_path):
     assert result.code == 2
     assert result.err.strip().count("\n") == 0 and str(tmp_path) in result.err
     assert "Traceback" not in result.err
+
+
+def test_bad_input_huge_transcript(cli, project_path, tmp_path):
+    huge = tmp_path / "huge.txt"
+    huge.write_bytes(b"Q : Bonjour ?\nR : " + b"bla " * (6 * 1024 * 1024))
+    before = dump(project_path)
+    result = cli("import", project_path, huge)
+    assert result.code == 2 and "huge.txt" in result.err and "MB" in result.err
+    assert dump(project_path) == before
+
+
+def test_bad_input_zip_bomb_docx(cli, project_path, tmp_path):
+    import zipfile
+
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"\0" * (50 * 1024 * 1024))
+    before = dump(project_path)
+    result = cli("import", project_path, bomb)
+    assert result.code == 2 and "bomb.docx" in result.err and "zip bomb" in result.err
+    assert dump(project_path) == before
