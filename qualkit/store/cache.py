@@ -13,88 +13,74 @@ from qualkit.store.schema import embeddings, lemma_cache, model_cache
 CHUNK = 500  # keeps IN (...) lists under every database's parameter limit
 
 
-class EmbeddingCache:
-    """Reads and writes vectors in the project; each batch is committed as it is computed."""
+class _KeyedCache:
+    """Values by (producer, text hash) in one table; each put is committed as it comes."""
+
+    table = None
+    producer = ""  # the column naming what produced the value: a model or a pipeline
+    value = ""
 
     def __init__(self, project: Project) -> None:
         self.project = project
         self.computed = 0
 
-    def get(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
+    def encode(self, value) -> dict:
+        return {self.value: value}
+
+    def decode(self, stored):
+        return stored
+
+    def get(self, producer: str, hashes: Sequence[str]) -> dict:
+        t = self.table.c
+        out = {}
         with self.project.reading() as conn:
             for i in range(0, len(hashes), CHUNK):
                 rows = conn.execute(
-                    select(embeddings.c.text_hash, embeddings.c.vector).where(
-                        embeddings.c.model == model,
-                        embeddings.c.text_hash.in_(hashes[i : i + CHUNK]),
+                    select(t.text_hash, t[self.value]).where(
+                        t[self.producer] == producer, t.text_hash.in_(hashes[i : i + CHUNK])
                     )
                 )
-                for h, blob in rows:
-                    out[h] = np.frombuffer(blob, dtype=np.float32)
+                out.update((h, self.decode(v)) for h, v in rows)
         return out
 
-    def put(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        if not vectors:
-            return
-        self.computed += len(vectors)
-        with self.project.transaction() as conn:
-            existing = set(
-                conn.execute(
-                    select(embeddings.c.text_hash).where(
-                        embeddings.c.model == model, embeddings.c.text_hash.in_(list(vectors))
-                    )
-                ).scalars()
-            )
-            rows = [
-                {
-                    "model": model,
-                    "text_hash": h,
-                    "dim": int(v.shape[0]),
-                    "vector": np.asarray(v, dtype=np.float32).tobytes(),
-                }
-                for h, v in vectors.items()
-                if h not in existing
-            ]
-            if rows:
-                conn.execute(embeddings.insert(), rows)
-
-
-class LemmaCache:
-    def __init__(self, project: Project) -> None:
-        self.project = project
-
-    def get(self, pipeline: str, hashes: Sequence[str]) -> dict[str, list]:
-        out: dict[str, list] = {}
-        with self.project.reading() as conn:
-            for i in range(0, len(hashes), CHUNK):
-                rows = conn.execute(
-                    select(lemma_cache.c.text_hash, lemma_cache.c.lemmas).where(
-                        lemma_cache.c.pipeline == pipeline,
-                        lemma_cache.c.text_hash.in_(hashes[i : i + CHUNK]),
-                    )
-                )
-                out.update(dict(rows.all()))
-        return out
-
-    def put(self, pipeline: str, items: dict[str, list]) -> None:
+    def put(self, producer: str, items: dict) -> None:
         if not items:
             return
+        self.computed += len(items)
+        t = self.table.c
         with self.project.transaction() as conn:
             existing = set(
                 conn.execute(
-                    select(lemma_cache.c.text_hash).where(
-                        lemma_cache.c.pipeline == pipeline, lemma_cache.c.text_hash.in_(list(items))
+                    select(t.text_hash).where(
+                        t[self.producer] == producer, t.text_hash.in_(list(items))
                     )
                 ).scalars()
             )
             rows = [
-                {"pipeline": pipeline, "text_hash": h, "lemmas": v}
+                {self.producer: producer, "text_hash": h, **self.encode(v)}
                 for h, v in items.items()
                 if h not in existing
             ]
             if rows:
-                conn.execute(lemma_cache.insert(), rows)
+                conn.execute(self.table.insert(), rows)
+
+
+class EmbeddingCache(_KeyedCache):
+    """Vectors by (model, text hash), stored as float32 bytes."""
+
+    table, producer, value = embeddings, "model", "vector"
+
+    def encode(self, value) -> dict:
+        return {"dim": int(value.shape[0]), "vector": np.asarray(value, np.float32).tobytes()}
+
+    def decode(self, stored) -> np.ndarray:
+        return np.frombuffer(stored, dtype=np.float32)
+
+
+class LemmaCache(_KeyedCache):
+    """Lemmatised sentences by (pipeline, text hash)."""
+
+    table, producer, value = lemma_cache, "pipeline", "lemmas"
 
 
 class ModelCache:
