@@ -17,12 +17,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Connection
 
 from qualkit.errors import QualkitError
 from qualkit.store.codings import ACCEPTED, AUTO_CODER, latest_codebook
-from qualkit.store.schema import cases, codings, embeddings, interviews, segments
+from qualkit.store.schema import cases, codings, embeddings, interviews, segment_text, segments
 
 CASE_FIELDS = ("profile", "role", "branch", "company_size", "gender", "age_band")
 PROFILE_LABELS = {
@@ -112,7 +112,7 @@ def case_attributes(row) -> dict[str, str | None]:
 def coded_segments(conn: Connection, include_suggested: bool = False) -> list[CodedSegment]:
     """Every accepted (segment, code), counted once whatever the number of coders; with
     `include_suggested`, also the auto-coder's passing suggestions nobody decided on."""
-    text = func.substr(interviews.c.text, segments.c.start + 1, segments.c.end - segments.c.start)
+    text = segment_text()
     wanted = codings.c.coder != AUTO_CODER
     if include_suggested:
         wanted = or_(wanted, codings.c.passes.is_(True))

@@ -17,13 +17,13 @@ from sqlalchemy import case, exists, func, insert, literal, select
 from sqlalchemy.engine import Connection
 
 from qualkit.codebook import Code, Codebook
-from qualkit.data import RESPONDENT, Case
+from qualkit.data import Case
 from qualkit.errors import QualkitError
-from qualkit.store import Project
+from qualkit.store import Project, study
 from qualkit.store.codings import ACCEPTED, AUTO_CODER, REJECTED, SUGGESTED, decide
 from qualkit.store.codings import record_codebook as _record_codebook
 from qualkit.store.project import now
-from qualkit.store.schema import cases, codings, interviews, memos, segments, turns
+from qualkit.store.schema import cases, codings, interviews, memos, segment_text, segments, turns
 from qualkit.store.study import upsert_case
 
 ORDERS = ("uncertain", "code", "interview", "profile")
@@ -203,7 +203,7 @@ def _turn_context(conn: Connection, interview_id: int, idx: int, tail: bool) -> 
 
 def card(conn: Connection, segment_id: int, coder: str) -> Card:
     """Everything a reviewer needs to decide on one segment."""
-    text = func.substr(interviews.c.text, segments.c.start + 1, segments.c.end - segments.c.start)
+    text = segment_text()
     row = conn.execute(
         select(
             segments.c.id,
@@ -361,14 +361,7 @@ def progress(conn: Connection, coder: str) -> dict:
             .group_by(segments.c.interview_id, codings.c.coder == coder)
         )
     }
-    respondent = dict(
-        conn.execute(
-            select(segments.c.interview_id, func.count())
-            .join(turns, turns.c.id == segments.c.turn_id)
-            .where(turns.c.role == RESPONDENT)
-            .group_by(segments.c.interview_id)
-        ).all()
-    )
+    respondent = study.respondent_counts(conn)
     per_interview = []
     for row in conn.execute(
         select(interviews.c.id, interviews.c.name, cases.c.profile)

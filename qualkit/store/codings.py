@@ -16,6 +16,7 @@ from qualkit.store.schema import (
     codings,
     decision_log,
     interviews,
+    segment_text,
     segments,
     turns,
 )
@@ -57,12 +58,6 @@ def latest_codebook(conn: Connection) -> tuple[int, str] | None:
     return (row.version, row.content) if row else None
 
 
-def _text_column():
-    return func.substr(
-        interviews.c.text, segments.c.start + 1, segments.c.end - segments.c.start
-    ).label("text")
-
-
 def _human_reviewed():
     return select(codings.c.segment_id).where(codings.c.coder != AUTO_CODER)
 
@@ -70,7 +65,7 @@ def _human_reviewed():
 def segments_to_code(conn: Connection, role: str = RESPONDENT) -> list[tuple[int, str]]:
     """(segment id, text) of the segments of this role that no person has decided on yet."""
     query = (
-        select(segments.c.id, _text_column())
+        select(segments.c.id, segment_text().label("text"))
         .join(interviews, interviews.c.id == segments.c.interview_id)
         .join(turns, turns.c.id == segments.c.turn_id)
         .where(turns.c.role == role, segments.c.id.not_in(_human_reviewed()))
@@ -82,7 +77,7 @@ def segments_to_code(conn: Connection, role: str = RESPONDENT) -> list[tuple[int
 def reviewed(conn: Connection) -> list[tuple[int, str, frozenset[str]]]:
     """Segments people decided on, with the codes they accepted (the others count as absent)."""
     rows = conn.execute(
-        select(segments.c.id, _text_column(), codings.c.code, codings.c.status)
+        select(segments.c.id, segment_text().label("text"), codings.c.code, codings.c.status)
         .join(interviews, interviews.c.id == segments.c.interview_id)
         .join(codings, codings.c.segment_id == segments.c.id)
         .where(codings.c.coder != AUTO_CODER)
@@ -224,7 +219,7 @@ def import_codings(
     Returns the number of segments decided and the texts that matched no segment, or several.
     """
     rows = conn.execute(
-        select(segments.c.id, interviews.c.name, _text_column()).join(
+        select(segments.c.id, interviews.c.name, segment_text().label("text")).join(
             interviews, interviews.c.id == segments.c.interview_id
         )
     ).all()

@@ -110,6 +110,14 @@ codebook_versions = Table(
     Column("note", Text),
 )
 
+
+def segment_text():
+    """A segment's text, derived from its offsets into the interview (never stored twice)."""
+    from sqlalchemy import func
+
+    return func.substr(interviews.c.text, segments.c.start + 1, segments.c.end - segments.c.start)
+
+
 # One row per (segment, code, coder). The auto-coder is the coder AUTO_CODER with status
 # 'suggested'; people's rows are 'accepted' or 'rejected'. Reruns touch only AUTO_CODER rows.
 codings = Table(

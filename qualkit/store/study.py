@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from qualkit.data import INTERVIEWER, RESPONDENT, Case, Segment, Transcript
 from qualkit.errors import QualkitError
 from qualkit.store.project import now
-from qualkit.store.schema import cases, codings, interviews, memos, segments, turns
+from qualkit.store.schema import cases, codings, interviews, memos, segment_text, segments, turns
 
 
 def find_interview(conn: Connection, name: str):
@@ -122,6 +122,18 @@ def set_interviewers(conn: Connection, iid: int, speakers: Iterable[str]) -> lis
     return sorted(known)
 
 
+def respondent_counts(conn: Connection) -> dict[int, int]:
+    """Respondent segments per interview id."""
+    return dict(
+        conn.execute(
+            select(segments.c.interview_id, func.count())
+            .join(turns, turns.c.id == segments.c.turn_id)
+            .where(turns.c.role == RESPONDENT)
+            .group_by(segments.c.interview_id)
+        ).all()
+    )
+
+
 def status(conn: Connection) -> dict:
     """Counts for `qualkit status`: interviews, turns and segments, per interview and profile."""
     turn_counts = dict(
@@ -134,14 +146,7 @@ def status(conn: Connection) -> dict:
             select(segments.c.interview_id, func.count()).group_by(segments.c.interview_id)
         ).all()
     )
-    resp_counts = dict(
-        conn.execute(
-            select(segments.c.interview_id, func.count())
-            .join(turns, turns.c.id == segments.c.turn_id)
-            .where(turns.c.role == RESPONDENT)
-            .group_by(segments.c.interview_id)
-        ).all()
-    )
+    resp_counts = respondent_counts(conn)
     coded = dict(
         conn.execute(
             select(segments.c.interview_id, func.count(func.distinct(codings.c.segment_id)))
@@ -202,7 +207,7 @@ def segment_rows(
     ids: Sequence[int] | None = None,
 ) -> list[dict]:
     """Segments with their text (derived from the offsets), speaker, role and case."""
-    text = func.substr(interviews.c.text, segments.c.start + 1, segments.c.end - segments.c.start)
+    text = segment_text()
     query = (
         select(
             segments.c.id,

@@ -20,6 +20,7 @@ from qualkit.store.schema import (
     cases,
     codings,
     interviews,
+    segment_text,
     segments,
     topic_runs,
     topic_segments,
@@ -42,12 +43,6 @@ TOPIC_FIELDS = (
     "merged_from",
     "promoted_code",
 )
-
-
-def _text_column():
-    return func.substr(
-        interviews.c.text, segments.c.start + 1, segments.c.end - segments.c.start
-    ).label("text")
 
 
 def segment_codes(conn: Connection, segment_ids: Sequence[int] | None = None) -> dict[int, set]:
@@ -89,7 +84,7 @@ def respondent_segments(conn: Connection, only_uncoded: bool = False) -> list[di
     query = (
         select(
             segments.c.id,
-            _text_column(),
+            segment_text().label("text"),
             interviews.c.name.label("interview"),
             interviews.c.language,
             cases.c.profile,
@@ -115,7 +110,7 @@ def segment_texts(conn: Connection, segment_ids: Iterable[int]) -> dict[int, dic
         query = (
             select(
                 segments.c.id,
-                _text_column(),
+                segment_text().label("text"),
                 interviews.c.name.label("interview"),
                 cases.c.profile,
             )
