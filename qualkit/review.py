@@ -246,7 +246,7 @@ def card(conn: Connection, segment_id: int, coder: str) -> Card:
     case = {}
     if row.case_id is not None:
         c = conn.execute(select(cases).where(cases.c.id == row.case_id)).first()
-        case = _case_dict(c)
+        case = study.case_row_attributes(c)
     return Card(
         segment_id=row.id,
         interview_id=row.interview_id,
@@ -262,12 +262,6 @@ def card(conn: Connection, segment_id: int, coder: str) -> Card:
         decisions=decisions,
         memos=segment_memos(conn, segment_id),
     )
-
-
-def _case_dict(row) -> dict:
-    known = ("profile", "role", "branch", "company_size", "gender", "age_band")
-    attrs = {"case": row.name, **{k: getattr(row, k) for k in known}, **(row.extra or {})}
-    return {k: v for k, v in attrs.items() if v}
 
 
 # --- actions ------------------------------------------------------------------------------
@@ -487,7 +481,9 @@ def interview_view(conn: Connection, interview: int, coder: str | None = None) -
         )
     case = {}
     if head.case_id is not None:
-        case = _case_dict(conn.execute(select(cases).where(cases.c.id == head.case_id)).first())
+        case = study.case_row_attributes(
+            conn.execute(select(cases).where(cases.c.id == head.case_id)).first()
+        )
     return {
         "id": head.id,
         "interview": head.name,

@@ -236,14 +236,16 @@ def segment_rows(
     return [dict(r._mapping) for r in conn.execute(query)]
 
 
+def case_row_attributes(row) -> dict:
+    """One `cases` row as {case, attributes...}, extra columns flattened in, empty ones left out."""
+    attrs = {
+        k: getattr(row, k)
+        for k in ("profile", "role", "branch", "company_size", "gender", "age_band")
+    }
+    attrs.update(row.extra or {})
+    return {"case": row.name, **{k: v for k, v in attrs.items() if v}}
+
+
 def case_attributes(conn: Connection) -> dict[int, dict]:
-    """Attributes of every case by case id, extra columns flattened in."""
-    out = {}
-    for row in conn.execute(select(cases)):
-        attrs = {
-            k: getattr(row, k)
-            for k in ("profile", "role", "branch", "company_size", "gender", "age_band")
-        }
-        attrs.update(row.extra or {})
-        out[row.id] = {"case": row.name, **{k: v for k, v in attrs.items() if v}}
-    return out
+    """Attributes of every case by case id."""
+    return {row.id: case_row_attributes(row) for row in conn.execute(select(cases))}
