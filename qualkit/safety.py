@@ -17,9 +17,13 @@ def backup_project(source: str | Path, target: str | Path, *, force: bool = Fals
     """
     location = str(source)
     if "://" in location:
+        from qualkit.store.project import display
+
+        # The server's own tool copies a live database consistently; qualkit does not redo it.
         raise QualkitError(
-            "backup works on a project file; back up a PostgreSQL database with pg_dump",
-            path=location.split("@")[-1],  # never print a password
+            "backup copies a project file; back up a project on a PostgreSQL server with "
+            "pg_dump (e.g. pg_dump -Fc -f study.dump DATABASE) and restore with pg_restore",
+            path=display(location),  # the password masked
         )
     source, target = Path(location), Path(target)
     if not source.exists():

@@ -1,13 +1,15 @@
 # ruff: noqa: E501  (transcript lines are long, as in real transcripts)
-"""The review queue, cards, decisions, memos and progress (qualkit.review), on real SQLite files."""
+"""The review queue, cards, decisions, memos and progress (qualkit.review), on real SQLite files
+and on a PostgreSQL server (conftest.BACKENDS)."""
 
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import BACKENDS
+from sqlalchemy import create_engine, text
 
 from qualkit import review
 from qualkit.errors import QualkitError
@@ -65,8 +67,8 @@ SUGGESTIONS = [
 ]
 
 
-def build_project(cli, project: Path, folder: Path, codebook: Path | None = None) -> dict:
-    """Import two tiny interviews (real spaCy, real SQLite) and write hand-made suggestions."""
+def build_project(cli, project: Path | str, folder: Path, codebook: Path | None = None) -> dict:
+    """Import two tiny interviews (real spaCy, a real store) and write hand-made suggestions."""
     from qualkit.codebook import parse_codebook
     from qualkit.store.codings import record_codebook, replace_suggestions
     from qualkit.store.study import segment_rows
@@ -75,7 +77,10 @@ def build_project(cli, project: Path, folder: Path, codebook: Path | None = None
     (folder / "entretien_a.txt").write_text(INTERVIEW_A, encoding="utf-8")
     (folder / "entretien_b.txt").write_text(INTERVIEW_B, encoding="utf-8")
     (folder / "cases.csv").write_text(CASES_CSV, encoding="utf-8")
-    result = cli("import", project, folder)
+    # A project on a server keeps its pseudonym map in a file of the consultant's.
+    on_server = "://" in str(project)
+    extra = ("--pseudonyms", folder.parent / "pseudonyms.json") if on_server else ()
+    result = cli("import", project, folder, *extra)
     assert result.code == 0, result.err
     codebook = codebook or folder / "codebook.yaml"
     codebook.write_text(CODEBOOK_YAML, encoding="utf-8")
@@ -100,8 +105,21 @@ def build_project(cli, project: Path, folder: Path, codebook: Path | None = None
     return ids
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> tuple[Path, dict]:
+def rows(project: Project, sql: str, **params) -> list[tuple]:
+    """What another program sees in the store (its own connection): committed rows only."""
+    location = project.location
+    engine = create_engine(location if "://" in location else f"sqlite:///{location}")
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def template(request, tmp_path_factory):
+    """The study built once per backend; each test gets a copy (a file, or a database made
+    from this one as PostgreSQL's TEMPLATE)."""
     from qualkit.cli import main
 
     def cli(*args):
@@ -112,20 +130,28 @@ def template(tmp_path_factory) -> tuple[Path, dict]:
         return type("R", (), {"code": 0, "err": ""})()
 
     folder = tmp_path_factory.mktemp("review")
-    path = folder / "study.qualkit"
-    Project.create(path).close()
-    ids = build_project(cli, path, folder / "src")
-    return path, ids
+    server = request.getfixturevalue("postgres") if request.param == "postgres" else None
+    location = server.create() if server else str(folder / "study.qualkit")
+    Project.create(location).close()
+    ids = build_project(cli, location, folder / "src")
+    yield location, ids, server
+    if server:
+        server.drop(location)
 
 
 @pytest.fixture
 def study(template, tmp_path) -> tuple[Project, dict]:
-    source, ids = template
-    path = tmp_path / "study.qualkit"
-    shutil.copy(source, path)
-    proj = Project.open(path)
+    source, ids, server = template
+    if server:
+        location = server.create(template=source.rsplit("/", 1)[-1])
+    else:
+        location = str(tmp_path / "study.qualkit")
+        shutil.copy(source, location)
+    proj = Project.open(location)
     yield proj, ids
     proj.close()
+    if server:
+        server.drop(location)
 
 
 @pytest.mark.parametrize(
@@ -218,13 +244,11 @@ def test_review_decision_is_saved_with_coder_and_moves_the_queue(study, action, 
     proj, ids = study
     segment = ids["entretien_a.txt", 1]
     action(proj, segment, "data_security", "marie")
-    with sqlite3.connect(proj.path) as db:
-        rows = db.execute(
-            "SELECT status, origin FROM codings WHERE segment_id=? AND coder='marie'", (segment,)
-        ).fetchall()
-        log = db.execute("SELECT action, coder FROM decision_log").fetchall()
-    assert rows == [(status, "auto")]
-    assert log == [(status, "marie")]
+    saved = rows(
+        proj, "SELECT status, origin FROM codings WHERE segment_id=:s AND coder='marie'", s=segment
+    )
+    assert saved == [(status, "auto")]
+    assert rows(proj, "SELECT action, coder FROM decision_log") == [(status, "marie")]
     with proj.reading() as conn:
         assert review.next_card(conn, "marie").segment_id == ids["entretien_b.txt", 1]
         # another coder still has the segment in their queue (double coding)
@@ -262,8 +286,7 @@ def test_review_add_code_and_memo(study):
     assert [(m["id"], m["coder"], m["text"]) for m in card.memos] == [
         (memo, "marie", "Double code possible.")
     ]
-    with sqlite3.connect(proj.path) as db:
-        assert db.execute("SELECT origin FROM codings WHERE coder='marie'").fetchone() == ("human",)
+    assert rows(proj, "SELECT origin FROM codings WHERE coder='marie'") == [("human",)]
 
 
 @pytest.mark.parametrize("coder,text", [("auto", "x"), ("", "x"), ("marie", "   ")])
@@ -340,25 +363,23 @@ def test_review_save_cases_updates_attributes(study):
         assert review.case_table(conn)[0]["branch"] == "Verre"
 
 
-def test_review_queue_after_real_autocoding(cli, project_path, tmp_path):
-    """The whole path: import, `qualkit code` (fake embedder), review, decision in the file."""
-    build_project(cli, project_path, tmp_path / "src")
+def test_review_queue_after_real_autocoding(cli, project_location, tmp_path):
+    """The whole path: import, `qualkit code` (fake embedder), review, decision in the store."""
+    build_project(cli, project_location, tmp_path / "src")
     result = cli(
         "code",
-        project_path,
+        project_location,
         "--codebook",
         tmp_path / "src" / "codebook.yaml",
         "--embedder",
         "fakes:HashingEmbedder",
     )
     assert result.code == 0, result.err
-    with Project.open(project_path) as proj:
+    with Project.open(project_location) as proj:
         with proj.reading() as conn:
             card = review.next_card(conn, "marie")
             margins = [abs(s.score - s.threshold) for s in card.suggestions]
         assert card is not None and margins == sorted(margins)
         review.accept(proj, card.segment_id, card.suggestions[0].code, "marie")
-    with sqlite3.connect(project_path) as db:
-        assert db.execute(
-            "SELECT count(*) FROM codings WHERE coder='marie' AND status='accepted'"
-        ).fetchone() == (1,)
+        accepted = "SELECT count(*) FROM codings WHERE coder='marie' AND status='accepted'"
+        assert rows(proj, accepted) == [(1,)]

@@ -126,13 +126,12 @@ def replace_suggestions(
 def suggestion_counts(conn: Connection) -> dict[str, dict[str, int]]:
     """Per code: suggestions passing the threshold, below it, and people's accepted codings."""
     out: dict[str, dict[str, int]] = {}
-    query = select(
-        codings.c.code,
-        codings.c.coder == AUTO_CODER,
-        codings.c.passes,
-        codings.c.status,
-        func.count(),
-    ).group_by(codings.c.code, codings.c.coder == AUTO_CODER, codings.c.passes, codings.c.status)
+    # One expression object in SELECT and GROUP BY: PostgreSQL takes them as the same
+    # expression only when they share the bound parameter.
+    auto = (codings.c.coder == AUTO_CODER).label("auto")
+    query = select(codings.c.code, auto, codings.c.passes, codings.c.status, func.count()).group_by(
+        codings.c.code, auto, codings.c.passes, codings.c.status
+    )
     for code, is_auto, passes, status, n in conn.execute(query):
         entry = out.setdefault(
             code, {"suggested": 0, "below_threshold": 0, "accepted": 0, "rejected": 0}
