@@ -5,6 +5,12 @@ coder while that coder has no row on the same (segment, code). The queue is made
 with pending suggestions, least certain first: smallest |score - threshold|. Every action is
 saved at once through `qualkit.store.codings.decide`, so a closed browser loses nothing.
 The Streamlit pages call these functions; nothing here imports Streamlit.
+
+A coder with assignments (`qualkit.team`) reviews only what was assigned; in interviews
+assigned with hide_auto they code by hand: every assigned respondent segment they have not
+decided yet is in the queue (after those with suggestions), and its card has no suggestion.
+In blind interviews, cards and the interview view show only the coder's own decisions and
+memos. An action on someone else's decisions (`actor` other than `coder`) needs a lead.
 """
 
 from __future__ import annotations
@@ -13,9 +19,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import case, exists, func, insert, literal, select
+from sqlalchemy import case, exists, false, func, insert, literal, select
 from sqlalchemy.engine import Connection
 
+from qualkit import team
 from qualkit.codebook import Code, Codebook
 from qualkit.data import Case
 from qualkit.errors import QualkitError
@@ -70,6 +77,7 @@ class Card:
     suggestions: list[Suggestion]
     decisions: dict[str, str]  # code -> this coder's status on the segment
     memos: list[dict] = field(default_factory=list)
+    manual: bool = False  # hide_auto: no suggestions; the coder ticks codes by hand
 
     @property
     def pending(self) -> list[Suggestion]:
@@ -108,6 +116,11 @@ def _pending_query(conn: Connection, coder: str, flt: QueueFilter, exclude: Coll
         query = query.where(auto.c.passes.is_(True))
     if exclude:
         query = query.where(auto.c.segment_id.not_in(list(exclude)))
+    vis = team.visible_to(conn, coder)
+    if vis.manual_only:  # nothing to review from suggestions; a constant stops the scan
+        query = query.where(false())
+    elif vis.assigned:
+        query = query.where(auto.c.segment_id.in_(team.assigned_segments(vis, manual=False)))
     if flt.interviews or flt.profiles or flt.order in ("interview", "profile"):
         query = query.join(segments, segments.c.id == auto.c.segment_id).join(
             interviews, interviews.c.id == segments.c.interview_id
@@ -121,6 +134,39 @@ def _pending_query(conn: Connection, coder: str, flt: QueueFilter, exclude: Coll
     return query
 
 
+def _manual_query(vis: team.Visibility, flt: QueueFilter, exclude: Collection[int] = ()):
+    """Assigned segments coded by hand (hide_auto) that the coder has not decided yet.
+
+    Only the interview and profile filters apply: code and score filters are about
+    suggestions, which these segments do not show.
+    """
+    decided = select(codings.c.segment_id).where(codings.c.coder == vis.coder)
+    query = (
+        select(segments.c.id.label("segment_id"))
+        .join(interviews, interviews.c.id == segments.c.interview_id)
+        .outerjoin(cases, cases.c.id == interviews.c.case_id)
+        .where(segments.c.id.in_(team.assigned_segments(vis, manual=True)))
+        .where(segments.c.id.not_in(decided))  # one lookup table, not a probe per segment
+    )
+    if flt.interviews:
+        query = query.where(interviews.c.name.in_(flt.interviews))
+    if flt.profiles:
+        query = query.where(cases.c.profile.in_(flt.profiles))
+    if exclude:
+        query = query.where(segments.c.id.not_in(list(exclude)))
+    keys = [interviews.c.name, segments.c.idx]
+    if flt.order == "profile":
+        keys.insert(0, func.coalesce(cases.c.profile, "~"))
+    return query.order_by(*keys)
+
+
+def _manual_count(conn: Connection, vis: team.Visibility, flt: QueueFilter) -> int:
+    if not vis.manual_interviews:
+        return 0
+    pending = _manual_query(vis, flt).order_by(None).subquery()
+    return conn.execute(select(func.count()).select_from(pending)).scalar() or 0
+
+
 def queue(
     conn: Connection,
     coder: str,
@@ -129,9 +175,23 @@ def queue(
     exclude: Collection[int] = (),
     limit: int | None = None,
 ) -> list[int]:
-    """Segment ids with suggestions pending for this coder, in review order."""
+    """Segment ids with suggestions pending for this coder, in review order (then, for a
+    coder assigned interviews with hide_auto, the segments they code by hand)."""
     if flt.order not in ORDERS:
         raise QualkitError(f"unknown order '{flt.order}'; choose {', '.join(ORDERS)}")
+    ids = _suggestion_queue(conn, coder, flt, exclude, limit)
+    vis = team.visible_to(conn, coder)
+    if vis.manual_interviews and (limit is None or len(ids) < limit):
+        manual = _manual_query(vis, flt, exclude)
+        if limit is not None:
+            manual = manual.limit(limit - len(ids))
+        ids += conn.execute(manual).scalars()
+    return ids
+
+
+def _suggestion_queue(
+    conn: Connection, coder: str, flt: QueueFilter, exclude: Collection[int], limit: int | None
+) -> list[int]:
     pending = _pending_query(conn, coder, flt, exclude).subquery()
     query = select(pending.c.segment_id).group_by(pending.c.segment_id)
     least = func.min(pending.c.margin)
@@ -168,7 +228,8 @@ def queue(
 def pending_count(conn: Connection, coder: str, flt: QueueFilter = QueueFilter()) -> int:
     """Segments left in this coder's queue."""
     pending = _pending_query(conn, coder, flt).subquery()
-    return conn.execute(select(func.count(func.distinct(pending.c.segment_id)))).scalar() or 0
+    n = conn.execute(select(func.count(func.distinct(pending.c.segment_id)))).scalar() or 0
+    return n + _manual_count(conn, team.visible_to(conn, coder), flt)
 
 
 def next_card(
@@ -184,11 +245,14 @@ def next_card(
 
 
 def _turn_context(conn: Connection, interview_id: int, idx: int, tail: bool) -> dict | None:
+    # Two-argument max/min: SQLite's scalar functions, PostgreSQL's greatest/least.
+    pg = conn.dialect.name == "postgresql"
+    larger, smaller = (func.greatest, func.least) if pg else (func.max, func.min)
     length = turns.c.end - turns.c.start
     start = turns.c.start + 1
     if tail:  # the end of the previous turn: where the question is
-        start = func.max(turns.c.start, turns.c.end - CONTEXT_CHARS) + 1
-    text = func.substr(interviews.c.text, start, func.min(length, CONTEXT_CHARS))
+        start = larger(turns.c.start, turns.c.end - CONTEXT_CHARS) + 1
+    text = func.substr(interviews.c.text, start, smaller(length, CONTEXT_CHARS))
     row = conn.execute(
         select(turns.c.speaker, turns.c.role, text.label("text"), length.label("length"))
         .join(interviews, interviews.c.id == turns.c.interview_id)
@@ -222,9 +286,12 @@ def card(conn: Connection, segment_id: int, coder: str) -> Card:
     ).first()
     if row is None:
         raise QualkitError(f"no segment {segment_id} in this project")
+    vis = team.visible_to(conn, coder)
+    manual, blind = vis.hide_auto(row.interview_id), vis.blind(row.interview_id)
     rows = conn.execute(
         select(codings).where(
-            codings.c.segment_id == segment_id, codings.c.coder.in_([AUTO_CODER, coder])
+            codings.c.segment_id == segment_id,
+            codings.c.coder.in_([coder] if manual else [AUTO_CODER, coder]),
         )
     ).all()
     decisions = {r.code: r.status for r in rows if r.coder == coder}
@@ -260,34 +327,80 @@ def card(conn: Connection, segment_id: int, coder: str) -> Card:
         case=case,
         suggestions=suggestions,
         decisions=decisions,
-        memos=segment_memos(conn, segment_id),
+        memos=[m for m in segment_memos(conn, segment_id) if not blind or m["coder"] == coder],
+        manual=manual,
     )
 
 
 # --- actions ------------------------------------------------------------------------------
 
 
-def accept(project: Project, segment_id: int, code: str, coder: str) -> None:
+def _guard(conn: Connection, coder: str, actor: str | None) -> None:
+    """Refuse an action of `actor` (by default the coder themself) on `coder`'s decisions."""
+    if coder.strip() and coder != AUTO_CODER:  # else decide() refuses the name itself
+        team.check_can_edit(conn, coder if actor is None else actor, coder)
+
+
+def accept(
+    project: Project, segment_id: int, code: str, coder: str, *, actor: str | None = None
+) -> None:
     """Accept a suggested code (origin 'auto': the code came from the auto-coder)."""
     with project.transaction() as conn:
+        _guard(conn, coder, actor)
         decide(conn, segment_id, code, coder, ACCEPTED, origin="auto")
 
 
-def reject(project: Project, segment_id: int, code: str, coder: str) -> None:
+def reject(
+    project: Project, segment_id: int, code: str, coder: str, *, actor: str | None = None
+) -> None:
     with project.transaction() as conn:
+        _guard(conn, coder, actor)
         decide(conn, segment_id, code, coder, REJECTED, origin="auto")
 
 
 def add_code(
-    project: Project, segment_id: int, code: str, coder: str, status: str = ACCEPTED
+    project: Project,
+    segment_id: int,
+    code: str,
+    coder: str,
+    status: str = ACCEPTED,
+    *,
+    actor: str | None = None,
 ) -> None:
     """A code a person gives by hand (origin 'human'), suggested or not."""
     with project.transaction() as conn:
+        _guard(conn, coder, actor)
         decide(conn, segment_id, code, coder, status, origin="human")
 
 
+def code_segment(
+    project: Project,
+    segment_id: int,
+    codes: Collection[str],
+    all_codes: Collection[str],
+    coder: str,
+    *,
+    actor: str | None = None,
+) -> None:
+    """Coding by hand: the ticked codes accepted, every other code of the codebook rejected
+    (the coder considered them all), in one transaction."""
+    unknown = sorted(set(codes) - set(all_codes))
+    if unknown:
+        raise QualkitError(f"code '{unknown[0]}' is not in the codebook")
+    with project.transaction() as conn:
+        _guard(conn, coder, actor)
+        for code in all_codes:
+            decide(conn, segment_id, code, coder, ACCEPTED if code in codes else REJECTED)
+
+
 def add_memo(
-    project: Project, segment_id: int, text: str, coder: str, code: str | None = None
+    project: Project,
+    segment_id: int,
+    text: str,
+    coder: str,
+    code: str | None = None,
+    *,
+    actor: str | None = None,
 ) -> int:
     """A coder's memo on a segment (and optionally a code); returns its id."""
     if not text.strip():
@@ -295,6 +408,7 @@ def add_memo(
     if not coder.strip() or coder == AUTO_CODER:
         raise QualkitError(f"'{coder}' cannot be a coder's name")
     with project.transaction() as conn:
+        _guard(conn, coder, actor)
         iid = conn.execute(
             select(segments.c.interview_id).where(segments.c.id == segment_id)
         ).scalar()
@@ -327,7 +441,12 @@ def segment_memos(conn: Connection, segment_id: int) -> list[dict]:
 
 
 def progress(conn: Connection, coder: str) -> dict:
-    """Segments reviewed and suggestions left, per interview and per code, for this coder."""
+    """Segments reviewed and suggestions left, per interview and per code, for this coder.
+
+    A coder with assignments sees only their interviews; where they are blind, neither
+    other people's segment counts nor their decisions per code.
+    """
+    vis = team.visible_to(conn, coder)
     pending = _pending_query(conn, coder, QueueFilter()).subquery()
     left_by_segment = (
         select(pending.c.segment_id, func.count().label("n"))
@@ -342,19 +461,29 @@ def progress(conn: Connection, coder: str) -> dict:
             .group_by(segments.c.interview_id)
         )
     }
+    mine = (codings.c.coder == coder).label("mine")  # one object: PostgreSQL groups by it
     reviewed = {
         (iid, who): n
         for iid, who, n in conn.execute(
             select(
                 segments.c.interview_id,
-                codings.c.coder == coder,
+                mine,
                 func.count(func.distinct(codings.c.segment_id)),
             )
             .join(segments, segments.c.id == codings.c.segment_id)
             .where(codings.c.coder != AUTO_CODER)
-            .group_by(segments.c.interview_id, codings.c.coder == coder)
+            .group_by(segments.c.interview_id, mine)
         )
     }
+    if vis.manual_interviews:  # segments to code by hand count as left, with no suggestion
+        by_hand = _manual_query(vis, QueueFilter()).order_by(None).subquery()
+        for iid, n in conn.execute(
+            select(segments.c.interview_id, func.count())
+            .join(by_hand, by_hand.c.segment_id == segments.c.id)
+            .group_by(segments.c.interview_id)
+        ):
+            n_seg, n_sugg = left.get(iid, (0, 0))
+            left[iid] = (n_seg + n, n_sugg)
     respondent = study.respondent_counts(conn)
     per_interview = []
     for row in conn.execute(
@@ -362,6 +491,8 @@ def progress(conn: Connection, coder: str) -> dict:
         .outerjoin(cases, cases.c.id == interviews.c.case_id)
         .order_by(interviews.c.name)
     ):
+        if vis.assigned and row.id not in vis.interviews:
+            continue
         segs_left, sugg_left = left.get(row.id, (0, 0))
         per_interview.append(
             {
@@ -369,24 +500,23 @@ def progress(conn: Connection, coder: str) -> dict:
                 "profile": row.profile,
                 "respondent_segments": respondent.get(row.id, 0),
                 "reviewed_by_me": reviewed.get((row.id, True), 0),
-                "reviewed_by_others": reviewed.get((row.id, False), 0),
+                "reviewed_by_others": (
+                    None if vis.blind(row.id) else reviewed.get((row.id, False), 0)
+                ),
                 "segments_left": segs_left,
                 "suggestions_left": int(sugg_left or 0),
             }
         )
+    left = {iid: v for iid, v in left.items() if not vis.assigned or iid in vis.interviews}
     per_code: dict[str, dict[str, int]] = {}
     blank = {"suggested": 0, "borderline": 0, "accepted": 0, "rejected": 0, "left": 0}
-    for code, is_auto, passes, status, n in conn.execute(
-        select(
-            codings.c.code,
-            codings.c.coder == AUTO_CODER,
-            codings.c.passes,
-            codings.c.status,
-            func.count(),
-        ).group_by(
-            codings.c.code, codings.c.coder == AUTO_CODER, codings.c.passes, codings.c.status
-        )
-    ):
+    auto = (codings.c.coder == AUTO_CODER).label("auto")  # one object: PostgreSQL groups by it
+    per_code_query = select(
+        codings.c.code, auto, codings.c.passes, codings.c.status, func.count()
+    ).group_by(codings.c.code, auto, codings.c.passes, codings.c.status)
+    if vis.blind_interviews:  # people's decisions: this coder's own only
+        per_code_query = per_code_query.where(codings.c.coder.in_([AUTO_CODER, coder]))
+    for code, is_auto, passes, status, n in conn.execute(per_code_query):
         entry = per_code.setdefault(code, dict(blank))
         if is_auto:
             entry["suggested" if passes else "borderline"] += n
@@ -407,7 +537,11 @@ def progress(conn: Connection, coder: str) -> dict:
 
 
 def interview_view(conn: Connection, interview: int, coder: str | None = None) -> dict:
-    """An interview's turns with their segments, the codings on them and the memos."""
+    """An interview's turns with their segments, the codings on them and the memos.
+
+    For a coder blind on this interview, only their own decisions and memos; with hide_auto,
+    no suggestions.
+    """
     head = conn.execute(
         select(interviews.c.id, interviews.c.name, interviews.c.text, interviews.c.case_id).where(
             interviews.c.id == interview
@@ -415,6 +549,9 @@ def interview_view(conn: Connection, interview: int, coder: str | None = None) -
     ).first()
     if head is None:
         raise QualkitError(f"no interview {interview} in this project")
+    vis = team.visible_to(conn, coder) if coder else None
+    blind = vis is not None and vis.blind(head.id)
+    hide_auto = vis is not None and vis.hide_auto(head.id)
     segs: dict[int, dict] = {}
     for r in conn.execute(
         select(segments).where(segments.c.interview_id == interview).order_by(segments.c.idx)
@@ -442,8 +579,10 @@ def interview_view(conn: Connection, interview: int, coder: str | None = None) -
         .where(segments.c.interview_id == interview)
         .order_by(codings.c.code)
     ):
-        if r.coder == AUTO_CODER and not r.passes:
+        if r.coder == AUTO_CODER and (hide_auto or not r.passes):
             continue  # borderline suggestions are for the review queue, not for reading
+        if blind and r.coder not in (AUTO_CODER, coder):
+            continue
         segs[r.segment_id]["codings"].append(dict(r._mapping))
     all_memos = [
         dict(r._mapping)
@@ -459,6 +598,7 @@ def interview_view(conn: Connection, interview: int, coder: str | None = None) -
             .where(memos.c.interview_id == interview)
             .order_by(memos.c.id)
         )
+        if not blind or r.coder == coder
     ]
     for m in all_memos:
         if m["segment_id"] in segs:

@@ -1,5 +1,6 @@
 """Interview page: the whole interview, coded segments highlighted in their code's colour
-(accepted: solid background; suggested: dotted underline), hand coding and memos."""
+(accepted: solid background; suggested: dotted underline), hand coding and memos.
+Blind assignments show only the coder's own decisions; a lead may code for someone else."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import html
 
 import streamlit as st
 
-from qualkit import review
+from qualkit import review, team
 from qualkit.errors import QualkitError
 from qualkit.store.codings import ACCEPTED, AUTO_CODER, REJECTED
 from ui import code_titles, codebook, coder, colours, project
@@ -90,6 +91,12 @@ with left:
         format_func=lambda i: f"[{by_id[i]['idx']}] {by_id[i]['text'][:90]}…",
         key="iv_seg",
     )
+    target = me
+    if st.session_state.get("role") == team.LEAD:
+        with proj.reading() as conn:
+            names = team.coder_names(conn)
+        names = [me] + [n for n in names if n != me]
+        target = st.selectbox(t("code_as"), names, key="iv_as")
     codes = st.multiselect(
         t("codes"), known_codes, format_func=lambda c: titles.get(c, c), key="iv_codes"
     )
@@ -105,7 +112,7 @@ with left:
     if st.button(t("save"), disabled=pick is None or (not codes and not memo.strip())):
         try:
             for code in codes:
-                review.add_code(proj, pick, code, me, decision)
+                review.add_code(proj, pick, code, target, decision, actor=me)
             if memo.strip():
                 review.add_memo(proj, pick, memo, me)
             st.success(t("saved"))

@@ -1,4 +1,7 @@
-"""Review page: one card at a time from the coder's queue; every click is saved at once."""
+"""Review page: one card at a time from the coder's queue; every click is saved at once.
+
+A coder assigned interviews with hide_auto codes by hand: the card shows the codebook's codes
+to tick, no suggestion, score or explanation."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import html
 
 import streamlit as st
 
-from qualkit import review
+from qualkit import review, team
 from qualkit.errors import QualkitError
 from ui import code_titles, codebook, coder, colours, project
 from ui.i18n import t
@@ -17,20 +20,29 @@ titles = code_titles(book)
 skipped: list[int] = st.session_state.setdefault("skipped", [])
 
 with proj.reading() as conn:
-    interviews = [r["name"] for r in review.interview_list(conn)]
+    vis = team.visible_to(conn, me)
+    interviews = [
+        r["name"]
+        for r in review.interview_list(conn)
+        if not vis.assigned or r["id"] in vis.interviews
+    ]
     profiles = review.profiles(conn)
     known_codes = sorted(set(titles) | set(review.code_thresholds(conn)))
+hand_codes = [c.id for c in book.codes] if book else known_codes
 
 with st.sidebar.expander(t("filters"), expanded=False):
     orders = {o: t(f"order_{o}") for o in review.ORDERS}
     order = st.selectbox(t("order"), list(orders), format_func=orders.get, key="f_order")
-    codes = st.multiselect(
-        t("codes"), known_codes, format_func=lambda c: titles.get(c, c), key="f_codes"
-    )
+    codes, low, high, passing = [], 0.0, 1.0, False  # about suggestions: none when coding by hand
+    if not vis.manual_only:
+        codes = st.multiselect(
+            t("codes"), known_codes, format_func=lambda c: titles.get(c, c), key="f_codes"
+        )
     chosen = st.multiselect(t("interviews"), interviews, key="f_interviews")
     profs = st.multiselect(t("profiles"), profiles, key="f_profiles")
-    low, high = st.slider(t("score_range"), 0.0, 1.0, (0.0, 1.0), 0.05, key="f_score")
-    passing = st.checkbox(t("passing_only"), key="f_passing")
+    if not vis.manual_only:
+        low, high = st.slider(t("score_range"), 0.0, 1.0, (0.0, 1.0), 0.05, key="f_score")
+        passing = st.checkbox(t("passing_only"), key="f_passing")
 flt = review.QueueFilter(tuple(codes), tuple(chosen), tuple(profs), low, high, passing, order)
 
 with proj.reading() as conn:
@@ -38,7 +50,8 @@ with proj.reading() as conn:
     left = review.pending_count(conn, me, flt)
 
 st.title(t("page_review"))
-st.caption(t("left", n=left) + " · " + t("shortcuts"))
+by_hand = current is not None and current.manual
+st.caption(t("left", n=left) + " · " + t("shortcuts_manual" if by_hand else "shortcuts"))
 
 
 def _act(action, segment_id: int, code: str) -> None:
@@ -52,6 +65,14 @@ def _add(segment_id: int, key: str) -> None:
     """Read the chosen code at click time (the widget may change in the same run)."""
     if code := st.session_state.get(key):
         _act(review.add_code, segment_id, code)
+
+
+def _code_by_hand(segment_id: int) -> None:
+    ticked = [c for c in hand_codes if st.session_state.get(f"tick_{segment_id}_{c}")]
+    try:
+        review.code_segment(proj, segment_id, ticked, hand_codes, me)
+    except QualkitError as exc:
+        st.session_state["review_error"] = exc.message
 
 
 def _skip(segment_id: int) -> None:
@@ -99,6 +120,11 @@ with left_col:
         t("segment", idx=current.idx, interview=current.interview, speaker=current.speaker)
     )
     st.caption(" · ".join(f"{k}: {v}" for k, v in current.case.items() if k != "case"))
+    notes = [t("blind_note")] if vis.blind(current.interview_id) else []
+    if current.manual:
+        notes.append(t("manual_note"))
+    if notes:
+        st.info(" ".join(notes), icon=":material/visibility_off:")
     _turn(current.before, t("before"))
     st.markdown(
         f"<div data-testid='review-segment' style='font-size:1.08em;background:#fff8e6;"
@@ -113,6 +139,23 @@ with left_col:
             st.markdown(f"- _{html.escape(m['coder'])}_ : {html.escape(m['text'])}")
 
 with right_col:
+    if current.manual:
+        with st.container(border=True):
+            st.markdown(f"**{t('manual_codes')}**")
+            for code in hand_codes:
+                st.checkbox(
+                    titles.get(code, code),
+                    value=current.decisions.get(code) == "accepted",
+                    key=f"tick_{current.segment_id}_{code}",
+                )
+            st.button(
+                t("manual_save"),
+                key=f"code_{current.segment_id}",
+                type="primary",
+                on_click=_code_by_hand,
+                args=(current.segment_id,),
+                width="stretch",
+            )
     first = True
     for s in current.suggestions:
         with st.container(border=True):
@@ -173,19 +216,20 @@ with right_col:
 
     extra = [c for c in known_codes if c not in current.decisions]
     with st.container(border=True):
-        st.selectbox(
-            t("add_code"),
-            extra,
-            format_func=lambda c: titles.get(c, c),
-            key=f"addsel_{current.segment_id}",
-        )
-        st.button(
-            t("add"),
-            key=f"add_{current.segment_id}",
-            disabled=not extra,
-            on_click=_add,
-            args=(current.segment_id, f"addsel_{current.segment_id}"),
-        )
+        if not current.manual:
+            st.selectbox(
+                t("add_code"),
+                extra,
+                format_func=lambda c: titles.get(c, c),
+                key=f"addsel_{current.segment_id}",
+            )
+            st.button(
+                t("add"),
+                key=f"add_{current.segment_id}",
+                disabled=not extra,
+                on_click=_add,
+                args=(current.segment_id, f"addsel_{current.segment_id}"),
+            )
         memo_key = f"memo_{current.segment_id}"
         st.text_area(t("memo"), key=memo_key, height=80)
         st.button(

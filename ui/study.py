@@ -1,4 +1,5 @@
-"""Study page: progress of the review, case attributes (editable), importing transcripts."""
+"""Study page: progress of the review, case attributes (editable), importing transcripts;
+for a lead (coder accounts), assigning interviews to coders."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from qualkit import review
+from qualkit import review, team
 from qualkit.errors import QualkitError
 from ui import coder, project
 from ui.i18n import t
@@ -33,6 +34,40 @@ else:
     st.dataframe(
         [{"code": k, **v} for k, v in stats["per_code"].items()], hide_index=True, width="stretch"
     )
+
+if st.session_state.get("role") == team.LEAD and stats["per_interview"]:
+    with st.expander(t("assignments"), icon=":material/group:"):
+        with proj.reading() as conn:
+            people = [r["name"] for r in team.list_coders(conn) if r["active"]]
+            names = [r["name"] for r in review.interview_list(conn)]
+        with st.form("assign_form"):
+            who = st.multiselect(t("assign_coders"), people, key="as_coders")
+            which = st.multiselect(t("interviews"), names, key="as_interviews")
+            sample = st.number_input(t("assign_sample"), min_value=0, value=0, key="as_sample")
+            blind = st.checkbox(t("assign_blind"), value=True, key="as_blind")
+            hide_auto = st.checkbox(t("assign_hide_auto"), key="as_hide_auto")
+            if st.form_submit_button(t("assign_go")):
+                try:
+                    with proj.transaction() as conn:
+                        done = team.assign(
+                            conn,
+                            who,
+                            which,
+                            sample=int(sample) or None,
+                            blind=blind,
+                            hide_auto=hide_auto,
+                            actor=me,
+                        )
+                    st.success(t("assigned", n=len(done)))
+                except QualkitError as exc:
+                    st.error(exc.message)
+        with proj.reading() as conn:
+            rows = team.list_assignments(conn)
+        columns = ("coder", "interview", "scope", "segments", "decided", "blind", "hide_auto")
+        if rows:
+            st.dataframe([{k: r[k] for k in columns} for r in rows], hide_index=True)
+        else:
+            st.caption(t("no_assignments"))
 
 if case_rows:
     st.subheader(t("cases"))

@@ -20,7 +20,7 @@ from sqlalchemy import (
 )
 
 # The Alembic revision this code reads and writes; tests check it is the migrations' head.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 metadata = MetaData(
     naming_convention={
@@ -238,4 +238,35 @@ topic_segments = Table(
     Column("x", Float, nullable=False),
     Column("y", Float, nullable=False),
     Index("ix_topic_segments_run_id_topic", "run_id", "topic"),
+)
+
+# Coder accounts (qualkit.team), opt-in: a project without any keeps the open, name-only UI.
+# Passwords are stored as argon2id hashes only.
+coders = Table(
+    "coders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),  # 'lead' or 'coder'
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+# Who codes what: a whole interview (segment_id NULL) or a sample of its segments, per coder.
+# blind hides other people's decisions from the coder; hide_auto hides the auto-coder's.
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("coder", String(100), nullable=False),
+    Column(
+        "interview_id", Integer, ForeignKey("interviews.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("segment_id", Integer, ForeignKey("segments.id", ondelete="CASCADE")),
+    Column("blind", Boolean, nullable=False, default=True),
+    Column("hide_auto", Boolean, nullable=False, default=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("coder", "interview_id", "segment_id"),
 )
