@@ -27,10 +27,16 @@ demo: venv
 	$(QK) codebook check codebook/codebook.yaml
 	$(QK) import $(PROJECT) transcripts
 	$(QK) status $(PROJECT)
+	@# First pass: zero-shot suggestions everywhere (kept where people then decide, so the
+	@# machine can be compared with them).
+	$(QK) code $(PROJECT) --codebook codebook/codebook.yaml
 	@# A consultant has coded the first seven interviews by hand (the dev gold set's labels);
-	@# the auto-coder learns from those decisions and suggests codes for the other seven.
+	@# a second consultant coded two of them blind, for the agreement between coders.
 	$(QK) import-codings $(PROJECT) benchmarks/data/gold_dev.jsonl --coder consultante \
 	  $(foreach i,01 02 03 04 05 06 07,--interview entretien_$(i))
+	$(QK) import-codings $(PROJECT) benchmarks/data/second_coder.jsonl --coder analyste
+	$(QK) agreement $(PROJECT) --coders consultante,analyste --include-auto
+	@# Second pass: the auto-coder learns from those decisions for the other seven interviews.
 	$(QK) code $(PROJECT) --codebook codebook/codebook.yaml
 	$(QK) topics $(PROJECT)
 	$(QK) report $(PROJECT) -o $(DEMO)/rapport.docx

@@ -49,7 +49,24 @@ T = {
         "apprentissage sur les décisions déjà prises), puis relus par l'équipe : {} décisions "
         "enregistrées par {} codeur(s), {} codage(s) accepté(s).",
         "pending": " {} suggestion(s) du codage automatique restent à relire.",
-        "agreement": "Accord entre {} et {} (kappa de Cohen sur {} décisions communes) : {:.2f}.",
+        "agreement": "Accord entre {a} et {b} (kappa de Cohen sur {n} décisions communes) : sur "
+        "les {n} segments relus par les deux, accord observé de {pa} et kappa de {kappa} ({units} "
+        "unités segment × code, tous codes confondus).",
+        "agreement_cols": ["Code", "Unités", "Accord observé", "Kappa", "Alpha"],
+        "agreement_all": "Ensemble des codes",
+        "agreement_auto": "auto-codage vs personnes",
+        "agreement_note": "Unités : segments relus par au moins deux codeurs (pour l'ensemble, "
+        "segments × codes) ; un code qu'un codeur n'a pas retenu sur un segment relu compte comme "
+        "absent. Kappa de Cohen par paire{pairs}, alpha de Krippendorff (nominal) pour tous les "
+        "codeurs ; « — » : non défini, faute de variation (par exemple un code que personne n'a "
+        "utilisé). Moyenne des kappas par code : {mean}.",
+        "agreement_pairs": " (moyenne des paires)",
+        "agreement_auto_note": " Ligne auto-codage : les suggestions retenues par le codage "
+        "automatique comparées aux décisions de chaque personne ; alpha des personnes et de "
+        "l'auto-codage ensemble.",
+        "agreement_none": "Aucun segment n'a été relu par deux codeurs : l'accord entre codeurs "
+        "ne peut pas être calculé.",
+        "undefined": "non défini",
         "by": {"profile": "Profil", "branch": "Branche", "company_size": "Taille"},
         "count": "Entretiens",
         "themes": "Thèmes",
@@ -100,7 +117,23 @@ T = {
         "(lexical patterns, similarity to examples, learning from decisions already made), then "
         "reviewed by the team: {} decisions recorded by {} coder(s), {} accepted coding(s).",
         "pending": " {} suggestion(s) of the auto-coder are still to be reviewed.",
-        "agreement": "Agreement between {} and {} (Cohen's kappa on {} shared decisions): {:.2f}.",
+        "agreement": "Agreement between {a} and {b} (Cohen's kappa on {n} shared decisions): on "
+        "the {n} segments both reviewed, observed agreement {pa} and kappa {kappa} ({units} "
+        "segment × code units, all codes pooled).",
+        "agreement_cols": ["Code", "Units", "Observed agreement", "Kappa", "Alpha"],
+        "agreement_all": "All codes",
+        "agreement_auto": "auto-coding vs people",
+        "agreement_note": "Units: segments reviewed by at least two coders (for all codes, "
+        "segments × codes); a code a coder did not keep on a segment they reviewed counts as "
+        "absent. Cohen's kappa per pair{pairs}, Krippendorff's alpha (nominal) over all coders; "
+        "“—”: undefined, for lack of variation (e.g. a code nobody used). Mean of the per-code "
+        "kappas: {mean}.",
+        "agreement_pairs": " (mean of the pairs)",
+        "agreement_auto_note": " Auto-coding row: the auto-coder's passing suggestions compared "
+        "with each person's decisions; alpha of the people and the auto-coder together.",
+        "agreement_none": "No segment was reviewed by two coders: agreement between coders cannot "
+        "be computed.",
+        "undefined": "undefined",
         "by": {"profile": "Profile", "branch": "Branch", "company_size": "Size"},
         "count": "Interviews",
         "themes": "Themes",
@@ -344,36 +377,64 @@ def _methodology(doc, t: dict, conn: Connection, study: Study, lang: str) -> Non
     if pending:
         paragraph += t["pending"].format(pending)
     doc.add_paragraph(paragraph)
-    for a, b, n, kappa in agreement(conn):
-        doc.add_paragraph(t["agreement"].format(a, b, n, kappa))
+    _agreement(doc, t, conn, study, lang)
 
 
-def agreement(conn: Connection) -> list[tuple[str, str, int, float]]:
-    """Cohen's kappa for each pair of human coders over the (segment, code) both decided."""
-    from qualkit.evaluation import cohen_kappa
+def _agreement(doc, t: dict, conn: Connection, study: Study, lang: str) -> None:
+    """With two people or more: a sentence per pair and a table per code of qualkit.agreement's
+    figures (segment level), plus the auto-coder against people when it coded reviewed segments.
+    """
+    from qualkit.agreement import figures, load_decisions, machine_vs_people, people
 
-    rows = conn.execute(
-        select(codings.c.segment_id, codings.c.code, codings.c.coder, codings.c.status).where(
-            codings.c.coder != AUTO_CODER
-        )
-    ).all()
-    by_coder: dict[str, dict] = {}
-    for seg, code, coder, status in rows:
-        by_coder.setdefault(coder, {})[(seg, code)] = status == "accepted"
-    names = sorted(by_coder)
-    out = []
-    for i, a in enumerate(names):
-        for b in names[i + 1 :]:
-            shared = by_coder[a].keys() & by_coder[b].keys()
-            if not shared:
-                continue
-            pairs = Counter((by_coder[a][k], by_coder[b][k]) for k in shared)
-            kappa = cohen_kappa(
-                pairs[(True, True)], pairs[(False, True)], pairs[(True, False)],
-                pairs[(False, False)],
+    decisions = load_decisions(conn)
+    humans = people(decisions)
+    if len(humans) < 2:
+        return
+    result = figures(decisions, humans, study.codes)
+    overall = result["overall"]
+    if not overall["units"]:
+        doc.add_paragraph(t["agreement_none"])
+        return
+    for pair in overall["pairs"]:
+        if pair["segments"]:
+            a, b = pair["coders"]
+            doc.add_paragraph(
+                t["agreement"].format(
+                    a=a, b=b, n=pair["segments"], units=pair["units"],
+                    pa=_share(pair["percent_agreement"], lang),
+                    kappa=_figure(pair["cohen_kappa"], lang, t["undefined"]),
+                )
             )  # fmt: skip
-            out.append((a, b, len(shared), kappa))
-    return out
+
+    def row(label: str, e: dict) -> tuple:
+        kappa, alpha = e["cohen_kappa"], e["krippendorff_alpha"]
+        pa = _share(e["percent_agreement"], lang) if e["units"] else "—"
+        return label, e["units"], pa, _figure(kappa, lang), _figure(alpha, lang)
+
+    rows = [row(code_label(study, c, lang)[0], e) for c, e in result["codes"].items()]
+    rows.append(row(t["agreement_all"], overall))
+    auto = machine_vs_people(decisions, humans, study.codes)
+    if auto["units"]:
+        rows.append(row(t["agreement_auto"], auto))
+    _table(doc, t["agreement_cols"], rows)
+    note = t["agreement_note"].format(
+        pairs=t["agreement_pairs"] if len(humans) > 2 else "",
+        mean=_figure(overall["mean_kappa"], lang, t["undefined"]),
+    )
+    doc.add_paragraph(note + (t["agreement_auto_note"] if auto["units"] else ""))
+
+
+def _figure(value: float | None, lang: str, missing: str = "—") -> str:
+    if value is None:
+        return missing
+    text = f"{value:.2f}"
+    return text.replace(".", ",") if lang == "fr" else text
+
+
+def _share(value: float | None, lang: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.1f} %".replace(".", ",") if lang == "fr" else f"{value * 100:.1f}%"
 
 
 def _theme(doc, t: dict, number: int, s: Synthesis, quotes, lang: str) -> None:
