@@ -63,6 +63,33 @@ ALIASES = {
     "langue": "language",
 }
 KNOWN = ("profile", "role", "branch", "company_size", "gender", "age_band")
+# Columns that identify someone: never stored as attributes, always replaced in the transcripts.
+IDENTIFYING = {
+    "name": "person",
+    "nom": "person",
+    "prénom": "person",
+    "prenom": "person",
+    "first_name": "person",
+    "last_name": "person",
+    "respondent": "person",
+    "répondant": "person",
+    "repondant": "person",
+    "interviewee": "person",
+    "company": "organisation",
+    "entreprise": "organisation",
+    "employer": "organisation",
+    "employeur": "organisation",
+    "société": "organisation",
+    "client": "organisation",
+    "email": "email",
+    "e-mail": "email",
+    "courriel": "email",
+    "phone": "phone",
+    "téléphone": "phone",
+    "telephone": "phone",
+    "city": "place",
+    "ville": "place",
+}
 
 
 @dataclass(frozen=True)
@@ -75,6 +102,7 @@ class CaseRow:
     language: str | None = None
     line: int = 0
     extra: dict = field(default_factory=dict)
+    identifying: tuple[tuple[str, str], ...] = ()
 
 
 def read_cases(path: str | Path) -> dict[str, CaseRow]:
@@ -132,13 +160,19 @@ def read_cases(path: str | Path) -> dict[str, CaseRow]:
                 line=number,
                 field="language",
             )
+        identifying = tuple(
+            (value, IDENTIFYING[key.lower()])
+            for key in [k for k in record if k.lower() in IDENTIFYING]
+            for value in record.pop(key).split("|")
+            if value.strip()
+        )
         name = record.pop("case", "") or Path(file).stem
         case = Case(
             name=name,
             **{k: record.pop(k) or None for k in KNOWN if k in record},
             extra={k: v for k, v in record.items() if v},
         )
-        row = CaseRow(file, case, interviewers, language, number)
+        row = CaseRow(file, case, interviewers, language, number, identifying=identifying)
         for key in (file, Path(file).stem):
             if key in rows and rows[key].line != number:
                 raise QualkitError(

@@ -92,9 +92,27 @@ def import_(
     min_chars: Annotated[int, typer.Option(help="Segment size, lower bound.")] = 150,
     max_chars: Annotated[int, typer.Option(help="Segment size, upper bound.")] = 800,
     max_sentences: Annotated[int, typer.Option(help="Sentences per segment, at most.")] = 4,
+    keep_names: Annotated[
+        bool, typer.Option(help="Do not pseudonymise (names stay in the project).")
+    ] = False,
+    names: Annotated[
+        Path | None,
+        typer.Option(
+            help="Pseudonymisation lists (YAML: always, never); default: a "
+            "pseudonymisation.yaml among PATHS."
+        ),
+    ] = None,
+    pseudonyms: Annotated[
+        Path | None,
+        typer.Option(
+            help="Pseudonym map file (default: next to the project file); encrypted when "
+            "QUALKIT_PASSPHRASE is set."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import transcripts (.txt .md .docx .vtt .srt) and split them into segments."""
+    """Import transcripts (.txt .md .docx .vtt .srt), pseudonymise them and split them into
+    segments."""
     from qualkit.importing import collect_files, import_paths
     from qualkit.segmenting import SegmentOptions
     from qualkit.store import Project
@@ -118,7 +136,12 @@ def import_(
                 label_patterns=label_pattern or (),
                 options=options,
                 progress=step,
+                pseudonymise=not keep_names,
+                lists_file=names,
+                map_file=pseudonyms,
             )
+    if keep_names and (result.added or result.replaced):
+        warn("--keep-names: names, e-mails and phone numbers stay in the project as typed")
     for message in result.warnings:
         warn(message)
     if as_json:
@@ -482,7 +505,14 @@ def codebook_check(
 
 
 # Commands of later stages live in their own modules and register on `app` when imported.
-from qualkit import cli_exchange, cli_report, cli_safety, cli_topics  # noqa: E402, F401
+from qualkit import (  # noqa: E402, F401
+    cli_agreement,
+    cli_exchange,
+    cli_report,
+    cli_safety,
+    cli_team,  # noqa: E402, F401
+    cli_topics,
+)
 
 
 def main(argv: list[str] | None = None) -> None:

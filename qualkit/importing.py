@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from dataclasses import replace as replace_field
 from pathlib import Path
 
 from sqlalchemy import insert, select
@@ -12,6 +13,7 @@ from sqlalchemy import insert, select
 from qualkit.cases import CASES_FILE, CaseRow, match_case, read_cases
 from qualkit.data import Segment, Transcript
 from qualkit.errors import QualkitError
+from qualkit.pseudonyms import LISTS_FILE
 from qualkit.reading import is_transcript, read_transcript
 from qualkit.segmenting import SegmentOptions, segment_transcript
 from qualkit.store import Project
@@ -46,6 +48,8 @@ def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], Path | None]
         for candidate in candidates:
             if candidate.name.lower() == CASES_FILE:
                 cases_csv = candidate
+            elif candidate.name.lower() == LISTS_FILE:
+                continue  # read by the pseudonymiser
             elif path.is_dir():
                 if is_transcript(candidate) and not candidate.name.startswith((".", "~$")):
                     files.append(candidate)
@@ -65,8 +69,12 @@ def import_paths(
     options: SegmentOptions = SegmentOptions(),
     nlp_for: Callable[[str], object] | None = None,
     progress: Progress | None = None,
+    pseudonymise: bool = True,
+    lists_file: Path | None = None,
+    map_file: Path | None = None,
 ) -> ImportResult:
-    """Read and segment every new or changed file first, then write them all at once."""
+    """Read, pseudonymise and segment every new or changed file first, then write them all at
+    once; the pseudonym map is saved just before the project commits."""
     if nlp_for is None:
         from qualkit.nlp import sentence_pipeline as nlp_for
     files, cases_csv = collect_files(paths)
@@ -86,10 +94,10 @@ def import_paths(
         )
 
     prepared: list[tuple[Transcript, list[Segment], CaseRow | None, int | None]] = []
+    read: list[tuple[Path, Transcript, CaseRow | None, int | None]] = []
+    pseudonymiser = None
     with project.reading() as conn:
         for path in files:
-            if progress:
-                progress(path.name)
             existing = store.find_interview(conn, path.name)
             if existing is not None and path.exists() and existing.content_hash == _hash(path):
                 result.unchanged.append(path.name)
@@ -107,10 +115,31 @@ def import_paths(
                 label_patterns=label_patterns,
                 interviewers=row.interviewers if row else (),
             )
-            segs = segment_transcript(transcript, nlp_for(transcript.language), options)
-            result.warnings.extend(f"{path}: {w}" for w in transcript.warnings)
-            prepared.append((transcript, segs, row, existing.id if existing else None))
+            read.append((path, transcript, row, existing.id if existing else None))
         imported = {r.name for r in conn.execute(select(store.interviews.c.name))}
+    if pseudonymise and read:
+        from qualkit.pseudonyms import for_import
+
+        pseudonymiser = for_import(project, paths, rows, lists_file, map_file)
+        for _, transcript, _, _ in read:  # placeholders typed by hand keep their numbers
+            pseudonymiser.map.reserve(transcript.text)
+    for path, transcript, row, old_id in read:
+        if progress:
+            progress(path.name)
+        if pseudonymiser is not None:
+            transcript = pseudonymiser.transcript(transcript)
+            if transcript.language != "fr":
+                result.warnings.append(
+                    f"{path}: no entity model for '{transcript.language}': names were "
+                    "replaced by patterns and lists only; check them with 'qualkit pseudonyms'"
+                )
+        elif not pseudonymise:
+            transcript = replace_field(
+                transcript, metadata={**transcript.metadata, "pseudonymised": False}
+            )
+        segs = segment_transcript(transcript, nlp_for(transcript.language), options)
+        result.warnings.extend(f"{path}: {w}" for w in transcript.warnings)
+        prepared.append((transcript, segs, row, old_id))
     known = imported | set(names)
     for row in {id(r): r for r in rows.values()}.values():
         if row.file not in known and Path(row.file).stem not in {Path(n).stem for n in known}:
@@ -159,6 +188,10 @@ def import_paths(
                 existing = store.find_interview(conn, name)
                 store.link_case(conn, existing.id, store.upsert_case(conn, row.case))
                 result.cases_updated += 1
+        if pseudonymiser is not None:
+            project.set_meta(conn, "pseudonym_map", pseudonymiser.map.path.name)
+            # Saved before the commit: a crash now leaves unused entries, never lost originals.
+            pseudonymiser.map.save()
     return result
 
 

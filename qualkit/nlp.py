@@ -70,6 +70,19 @@ def lemma_pipeline(language: str):
 
 
 @cache
+def entity_pipeline(language: str):
+    """Named entities only (pseudonymisation); None where qualkit has no entity model."""
+    import spacy
+
+    if language != "fr":
+        return None
+    return spacy.load(
+        FRENCH_MODEL,
+        exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler", "senter"],
+    )
+
+
+@cache
 def full_pipeline(language: str):
     """Lemmas, sentences and entities (pattern matching, pseudonymisation)."""
     import spacy

@@ -76,7 +76,7 @@ def test_export_csv_text_is_the_interview_text_at_the_offsets(project_path, stud
     assert texts  # the study has segments
     for row in rows:
         assert row["text"] == full[row["interview"]][row["start"] : row["end"]]
-        assert row["speaker"] in ("R", "Camille")
+        assert row["speaker"] in ("R", "[PERSONNE_1]")  # "Camille" is pseudonymised
     a = next(r for r in rows if r["interview"] == "entretien_a.txt")
     assert (a["profile"], a["role"], a["function"]) == ("cadre", "Responsable qualité", "Qualité")
     assert next(r for r in rows if r["code"] == "job_threat")["code_label"] == "Menace sur l'emploi"

@@ -159,6 +159,8 @@ def test_safety_blocker_refuses_network(blocked_env):
 def test_safety_pipeline_runs_offline(pipeline, blocked_env):
     coded = pipeline["coded"]
     out = pipeline["folder"]
+    topics = qualkit("topics", coded, "--embedder", EMBEDDER, "--json", env=blocked_env)
+    assert '"label"' in topics.stdout
     qualkit("report", coded, "-o", out / "report.docx", env=blocked_env)
     for fmt in ("xlsx", "qdpx"):
         qualkit("export", coded, "--format", fmt, "-o", out / f"study.{fmt}", env=blocked_env)

@@ -1,0 +1,259 @@
+"""Pseudonymisation: detection, study-wide placeholders, the map outside the project, corrections.
+
+Unit tests use patterns only (no entity model) where the behaviour does not need one; the
+end-to-end tests import transcripts full of names with the real French model and look for the
+names in the project file, the exports and the report.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+from conftest import CODEBOOK, ROOT, write
+
+from qualkit.pseudonym_map import PseudonymMap
+from qualkit.pseudonymise import Detector, Edit, Pseudonymiser, apply_edits
+
+NAMES = ROOT / "tests" / "data" / "names"
+EXPECTED = json.loads((NAMES / "expected.json").read_text(encoding="utf-8"))
+EMBEDDER = "fakes:HashingEmbedder"
+
+
+def replaced(text: str, **lists) -> str:
+    pseudonymiser = Pseudonymiser(Detector(None, **lists), PseudonymMap())
+    return pseudonymiser.text(text, "t.txt")[0]
+
+
+@pytest.mark.parametrize(
+    "text, secret",
+    [
+        ("écrivez-moi à sandrine.martin@orange.fr demain", "sandrine.martin@orange.fr"),
+        ("mon mail c'est p.nom+rh@site-web.co.uk voilà", "p.nom+rh@site-web.co.uk"),
+        ("c'est sandrine point martin arobase orange point fr", "arobase orange point fr"),
+        ("appelez le 06 12 34 56 78 le matin", "06 12 34 56 78"),
+        ("ou le 06.12.34.56.78", "06.12.34.56.78"),
+        ("ou le 0612345678.", "0612345678"),
+        ("standard : +33 (0)1 44 55 66 77", "44 55 66 77"),
+        ("depuis Londres, +44 20 7946 0958", "7946 0958"),
+        ("le site www.perrin-usinage.fr/carrieres", "perrin-usinage"),
+        ("voir https://linkedin.com/in/sandrine-lefevre.", "sandrine-lefevre"),
+        ("mon matricule 45872-B", "45872"),
+        ("IBAN FR76 3000 6000 0112 3456 7890 189", "3000 6000"),
+    ],
+)
+def test_pseudonymise_identifiers_never_survive(text, secret):
+    assert secret not in replaced(text)
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("On utilise ChatGPT et Copilot sous Excel.", ["ChatGPT", "Copilot", "Excel"]),
+        ("Le RGPD, la DSI et les RH en parlent.", ["RGPD", "DSI", "RH"]),
+        ("Chez [ENTREPRISE_1] à [LIEU_2], on avance.", ["[ENTREPRISE_1]", "[LIEU_2]"]),
+        ("Il y a 100 000 000 de lignes et 2 500 personnes.", ["100 000 000", "2 500"]),
+    ],
+)
+def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
+    out = replaced(text)
+    assert all(k in out for k in kept), out
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("j'en ai parlé à Mme Lefèvre hier", "Lefèvre"),
+        ("M. Garnier n'est pas d'accord", "Garnier"),
+        ("avec Jean-Pierre Martinez on a testé", "Jean-Pierre Martinez"),
+        ("je travaille chez Orange depuis dix ans", "Orange"),
+        ("notre fournisseur, Usinage Perrin SAS, suit", "Usinage Perrin"),
+        ("le cabinet Delorme Conseil nous accompagne", "Delorme"),
+    ],
+)
+def test_pseudonymise_patterns_find_names_without_a_model(text, name):
+    assert name not in replaced(text)
+
+
+def test_pseudonymise_always_and_never_lists_win():
+    text = "Dupont Industrie livre Hanovre, et Rose aussi."
+    out = replaced(text, always=[("Dupont Industrie", "ENTREPRISE")], never=["Rose"])
+    assert "Dupont Industrie" not in out and "[ENTREPRISE_1]" in out and "Rose" in out
+
+
+def test_pseudonymise_short_forms_share_the_placeholder_across_interviews():
+    mapping = PseudonymMap()
+    pseudonymiser = Pseudonymiser(Detector(None), mapping)
+    first, _ = pseudonymiser.text("Sandrine Lefèvre dirige l'équipe.", "a.txt")
+    second, _ = pseudonymiser.text("J'ai vu Mme Lefèvre, puis Sandrine m'a rappelé.", "b.txt")
+    label = first.split()[0]
+    assert label == "[PERSONNE_1]"
+    assert second.count(label) == 2 and "Lefèvre" not in second and "Sandrine" not in second
+
+
+def test_pseudonymise_two_people_with_one_surname_stay_apart():
+    mapping = PseudonymMap()
+    pseudonymiser = Pseudonymiser(Detector(None), mapping)
+    out, _ = pseudonymiser.text("Thomas Garnier et Claire Garnier travaillent ensemble.", "a.txt")
+    assert "[PERSONNE_1]" in out and "[PERSONNE_2]" in out
+
+
+@pytest.mark.parametrize(
+    "text, edits",
+    [
+        ("abc Sandrine def", [Edit(4, 12, "[P_1]", "Sandrine")]),
+        ("a Bo b Lu c", [Edit(2, 4, "[PERSONNE_1]", "Bo"), Edit(7, 9, "[X]", "Lu")]),
+    ],
+)
+def test_pseudonymise_apply_edits_moves_every_offset(text, edits):
+    new, remap = apply_edits(text, edits)
+    # Text outside the edits keeps its place relative to the new offsets.
+    for offset in range(len(text) + 1):
+        inside = any(e.start <= offset < e.end for e in edits)
+        if not inside and offset < len(text):
+            assert new[remap(offset)] == text[offset]
+    assert remap(len(text)) == len(new)
+
+
+# --- the map file ---------------------------------------------------------------------------
+
+
+def test_pseudonymise_encrypted_map_needs_its_passphrase(tmp_path, monkeypatch):
+    monkeypatch.setenv("QUALKIT_PASSPHRASE", "correct horse")
+    path = tmp_path / "s.qualkit.pseudonyms.enc"
+    mapping = PseudonymMap(path=path)
+    mapping.placeholder_for("Sandrine Lefèvre", "PERSONNE", "a.txt")
+    mapping.save()
+    assert b"Sandrine" not in path.read_bytes()
+    assert PseudonymMap.load(path).entries["PERSONNE_1"]["forms"] == {"Sandrine Lefèvre": 1}
+    monkeypatch.setenv("QUALKIT_PASSPHRASE", "wrong")
+    from qualkit.errors import QualkitError
+
+    with pytest.raises(QualkitError, match="wrong passphrase"):
+        PseudonymMap.load(path)
+    monkeypatch.delenv("QUALKIT_PASSPHRASE")
+    with pytest.raises(QualkitError, match="set QUALKIT_PASSPHRASE"):
+        PseudonymMap.load(path)
+
+
+# --- end to end, with the real model ----------------------------------------------------------
+
+
+def _everything(project: Path, out: Path, cli) -> str:
+    """All text a user can reach: the project's rows, the exports and the report."""
+    texts = ["\n".join(sqlite3.connect(project).iterdump())]
+    assert cli("report", project, "-o", out / "r.docx").code == 0
+    for fmt in ("csv", "xlsx", "qdpx"):
+        assert cli("export", project, "--format", fmt, "-o", out / f"e.{fmt}").code == 0
+    texts.append((out / "e.csv").read_text(encoding="utf-8"))
+    for name in ("r.docx", "e.xlsx", "e.qdpx"):
+        with zipfile.ZipFile(out / name) as archive:
+            for member in archive.namelist():
+                texts.append(archive.read(member).decode("utf-8", "replace"))
+    return "\n".join(texts)
+
+
+@pytest.mark.slow
+def test_pseudonymise_import_leaves_no_name_in_project_exports_or_report(
+    cli, project_path, tmp_path
+):
+    result = cli("import", project_path, NAMES)
+    assert result.code == 0, result.err
+    assert cli("code", project_path, "--codebook", CODEBOOK, "--embedder", EMBEDDER).code == 0
+    everything = _everything(project_path, tmp_path, cli)
+    for secret in EXPECTED["must_disappear"]:
+        assert secret not in everything, secret
+    for word in EXPECTED["must_stay"]:
+        assert word in everything, word
+    # The originals are in the map next to the project, readable by its owner only.
+    mapping = project_path.with_name(project_path.name + ".pseudonyms.json")
+    assert "Karine Dufresne" in mapping.read_text(encoding="utf-8")
+    assert mapping.stat().st_mode & 0o077 == 0
+    listing = cli("pseudonyms", project_path, "--json")
+    rows = json.loads(listing.out)["pseudonyms"]
+    karine = [r for r in rows if "Karine Dufresne" in r["forms"]]
+    assert len(karine) == 1 and len(karine[0]["interviews"]) == 2
+
+
+@pytest.mark.slow
+def test_pseudonymise_keep_names_warns_and_keeps_them(cli, project_path):
+    result = cli("import", project_path, NAMES / "entretien_noms_a.txt", "--keep-names")
+    assert result.code == 0 and "--keep-names" in result.err
+    assert "Karine Dufresne" in "\n".join(sqlite3.connect(project_path).iterdump())
+
+
+@pytest.mark.slow
+def test_pseudonymise_corrections_apply_everywhere_and_keep_codings(cli, project_path, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write(
+        folder / "a.txt",
+        "Q : Et chez vous ?\n\nR : Chez Orange, Sandrine Petit gère ça avec "
+        "Copilot. Mon adjoint gégé aussi.\n\nQ : Merci.\n\nR : Sandrine est partie.",
+    )
+    write(folder / "b.txt", "Q : Et vous ?\n\nR : Mme Petit m'a formé, chez Orange aussi.")
+    assert cli("import", project_path, folder).code == 0
+    rows = json.loads(cli("pseudonyms", project_path, "--json").out)["pseudonyms"]
+    orange = next(r["placeholder"] for r in rows if r["forms"] == ["Orange"])
+    person = next(r["placeholder"] for r in rows if "Sandrine Petit" in r["forms"])
+    from qualkit.store import Project
+    from qualkit.store.codings import decide
+    from qualkit.store.study import segment_rows
+
+    with Project.open(project_path) as project, project.transaction() as conn:
+        first = next(s for s in segment_rows(conn) if "Copilot" in s["text"])
+        decide(conn, first["id"], "shadow_it", "consultante", "accepted")
+
+    assert cli("pseudonyms", project_path, "--restore", orange).code == 0
+    assert cli("pseudonyms", project_path, "--add", "gégé", "--as", person).code == 0
+    dumped = "\n".join(sqlite3.connect(project_path).iterdump())
+    assert "Chez Orange" in dumped and "chez Orange aussi" in dumped and "gégé" not in dumped
+    with Project.open(project_path) as project, project.reading() as conn:
+        segs = {s["id"]: s["text"] for s in segment_rows(conn)}
+        assert segs[first["id"]].startswith("Chez Orange, " + person)
+        assert segs[first["id"]].endswith(f"Mon adjoint {person} aussi.")
+        assert any(s.startswith(f"Mme {person} m'a formé") for s in segs.values())
+        coded = conn.exec_driver_sql(
+            "SELECT count(*) FROM codings WHERE coder='consultante'"
+        ).scalar()
+        assert coded == 1
+    # A correction is remembered: importing again gives the same text.
+    again = tmp_path / "again.qualkit"
+    assert cli("init", again).code == 0
+    mapping = project_path.with_name(project_path.name + ".pseudonyms.json")
+    assert cli("import", again, folder, "--pseudonyms", mapping).code == 0
+    assert "Chez Orange" in "\n".join(sqlite3.connect(again).iterdump())
+
+
+@pytest.mark.slow
+def test_pseudonymise_case_names_are_replaced_and_not_stored(cli, project_path, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write(
+        folder / "a.txt",
+        "Q : Bonjour.\n\nR : Bonjour, ici Yolande Quémeneur, chez Brioche Pasquier.",
+    )
+    write(
+        folder / "cases.csv",
+        "file,profile,nom,entreprise\na.txt,cadre,Yolande Quémeneur,Brioche Pasquier\n",
+    )
+    assert cli("import", project_path, folder).code == 0
+    dumped = "\n".join(sqlite3.connect(project_path).iterdump())
+    assert "Quémeneur" not in dumped and "Pasquier" not in dumped and "cadre" in dumped
+
+
+def test_pseudonymise_bad_lists_file_is_one_line_and_changes_nothing(cli, project_path, tmp_path):
+    from conftest import dump
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write(folder / "a.txt", "Q : Bonjour.\n\nR : Bonjour.")
+    write(folder / "pseudonymisation.yaml", "never: [ChatGPT\nalways: 3\n")
+    before = dump(project_path)
+    result = cli("import", project_path, folder)
+    assert result.code == 2 and "pseudonymisation.yaml" in result.err
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+    assert dump(project_path) == before
