@@ -32,7 +32,7 @@ def main() -> None:
     turn_texts = [t.text[x.start : x.end] for t in transcripts for x in t.turns]
     words = sum(len(t.text.split()) for t in transcripts)
 
-    spacy_times, full_times, segments = [], [], 0
+    spacy_times, full_times, plain_times, segments = [], [], [], 0
     for _ in range(args.repeat):
         t0 = time.perf_counter()
         for doc in nlp.pipe(turn_texts):
@@ -45,8 +45,13 @@ def main() -> None:
                 result = import_paths(project, [SAMPLE], nlp_for=lambda _: nlp)
             full_times.append(time.perf_counter() - t0)
             segments = result.segments
+            t0 = time.perf_counter()
+            with Project.create(Path(tmp) / "plain.qualkit") as project:
+                import_paths(project, [SAMPLE], nlp_for=lambda _: nlp, pseudonymise=False)
+            plain_times.append(time.perf_counter() - t0)
 
     spacy_s, full_s = statistics.median(spacy_times), statistics.median(full_times)
+    plain_s = statistics.median(plain_times)
     print(
         f"sample study: {len(files)} interviews, {words} words, {len(turn_texts)} turns, "
         f"{segments} segments"
@@ -54,9 +59,13 @@ def main() -> None:
     print(f"spaCy model load (once per process): {load:.2f} s")
     print(f"spaCy sentence splitting alone:       {spacy_s:.2f} s")
     print(
-        f"qualkit import (read+segment+store):  {full_s:.2f} s, {segments / full_s:.0f} segments/s"
+        f"qualkit import --keep-names (read+segment+store): {plain_s:.2f} s, "
+        f"{segments / plain_s:.0f} segments/s; ratio to spaCy alone {plain_s / spacy_s:.2f}"
     )
-    print(f"ratio import / spaCy alone:           {full_s / spacy_s:.2f}")
+    print(
+        f"qualkit import, pseudonymised (the default):     {full_s:.2f} s, "
+        f"{segments / full_s:.0f} segments/s; ratio to spaCy alone {full_s / spacy_s:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -42,6 +42,8 @@ T = {
         "method": "Méthodologie",
         "corpus": "Corpus",
         "corpus_text": "Le corpus compte {} entretiens semi-directifs",
+        "pseudonymised": " Les transcriptions ont été pseudonymisées à l'import (noms, "
+        "organisations, lieux et coordonnées remplacés par des marqueurs : [PERSONNE_1]…).",
         "dates": ", menés entre le {} et le {}",
         "coding": "Codage",
         "coding_text": "Les segments des répondants ont d'abord été codés automatiquement à "
@@ -111,6 +113,8 @@ T = {
         "method": "Methodology",
         "corpus": "Corpus",
         "corpus_text": "The corpus holds {} semi-structured interviews",
+        "pseudonymised": " The transcripts were pseudonymised on import (names, organisations, "
+        "places and contact details replaced by placeholders: [PERSONNE_1]…).",
         "dates": ", held between {} and {}",
         "coding": "Coding",
         "coding_text": "Respondent segments were first coded automatically from the codebook "
@@ -357,7 +361,12 @@ def _methodology(doc, t: dict, conn: Connection, study: Study, lang: str) -> Non
     text = t["corpus_text"].format(len(study.interviews))
     if dates:
         text += t["dates"].format(_date(dates[0]), _date(dates[-1]))
-    doc.add_paragraph(text + ".")
+    text += "."
+    if conn.execute(
+        select(project_meta.c.key).where(project_meta.c.key == "pseudonym_map")
+    ).first():
+        text += t["pseudonymised"]
+    doc.add_paragraph(text)
     profiles = PROFILE_LABELS.get(lang, PROFILE_LABELS["fr"])
     for attribute in ("profile", "branch", "company_size"):
         counts = Counter(i.get(attribute) or t["none"] for i in study.interviews)
@@ -366,9 +375,10 @@ def _methodology(doc, t: dict, conn: Connection, study: Study, lang: str) -> Non
         _table(doc, [t["by"][attribute], t["count"]], rows)
     doc.add_heading(t["coding"], level=2)
     decisions = conn.execute(select(func.count()).select_from(decision_log)).scalar() or 0
-    coders = {s for c in study.coded for s in c.coders} | set(
-        conn.execute(select(decision_log.c.coder).distinct()).scalars()
-    )
+    coders = (
+        {s for c in study.coded for s in c.coders}
+        | set(conn.execute(select(decision_log.c.coder).distinct()).scalars())
+    ) - {"qualkit", "consensus"}  # the import's own log rows; settled decisions
     accepted = len({(c.segment_id, c.code) for c in study.coded if not c.suggested})
     pending = conn.execute(
         select(func.count()).where(codings.c.coder == AUTO_CODER, codings.c.passes.is_(True))

