@@ -59,7 +59,7 @@ def _mask(url: str) -> str:
 
 
 def _key_of(text: str, kind: str) -> str:
-    from qualkit.pseudonymise import fold
+    from qualkit.name_detection import fold
 
     key = fold(text)
     if kind == "PERSONNE":
@@ -199,7 +199,7 @@ class PseudonymMap:
                     for word in clean.split():
                         if len(word) >= 3 and word[0].isupper() and word.lower() not in _PARTICLES:
                             forms.setdefault(word, set()).add(label)
-        from qualkit.pseudonymise import fold
+        from qualkit.name_detection import fold
 
         never = {fold(n) for n in self.never}
         out = [

