@@ -54,7 +54,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "EMAIL",  # spelled out in speech: "sandrine point martin arobase orange point fr"
         re.compile(
-            r"\b\w+(?:\s+(?:point|dot|tiret|underscore)\s+\w+)*\s+(?:arobase|at)\s+\w+"
+            r"\b\w+(?:\s+(?:(?:point|dot|tiret|underscore)\s+)?\w+){0,5}?\s+(?:arobase|at)\s+\w+"
             r"(?:[\s-]+\w+)*?\s+(?:point|dot)\s+(?:fr|com|net|org|eu|io|de|be|ch|co)\b"
             r"(?:\s+(?:point|dot)\s+uk)?",
             re.IGNORECASE,
@@ -64,7 +64,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         "URL",
         re.compile(
             r"\b(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]]"
-            r"|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|org|net|eu|io|co\.uk|de|be|ch|info|biz)"
+            r"|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|org|net|eu|io|co\.uk|de|be|ch|info|biz|ly|gl|me|"
+            r"app|dev|ai|tv|us|uk|es|it|nl|lu|ma|tn|sn|ca|pl|pt|ro)"
             r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)\]])?(?![\w@])",
             re.IGNORECASE,
         ),
@@ -72,9 +73,9 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "TELEPHONE",
         re.compile(
-            r"(?<![\w+])(?:(?:\+|00(?=[1-9]))\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?"
+            r"(?<![\w+])(?:(?:\+|00\s?(?=[1-9]))\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?"
             r"(?:[\s.-]?\d{1,5}){2,5}"
-            r"|0\d(?:[\s.-]?\d{2}){4})(?!\d)"
+            r"|0\d(?:[\s.-]?\d{2}){4}|0\s?[89]\d{2}(?:[\s.-]?\d{2}){3})(?!\d)"
         ),
     ),
     (
@@ -90,7 +91,11 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,4})?\b"
             r"|\b[A-Z]{2}-\d{3}-[A-Z]{2}\b|\b\d{2,4} [A-Z]{2,3} (?:\d{2}|2[AB])\b"
-            r"|(?<![\w@.])@[A-Za-z][\w.]{2,}\w"
+            r"|(?<![\w@.])@[A-Za-z][\w.-]{2,}\w"
+            r"|\b\d{4}-\d{4}-\d{4}-\d{3}[\dX]\b"  # ORCID
+            r"|\b(?!(?:ISO|EN|NF|IEC|RFC|CVE|GPT|COVID)\b)[A-Z]{1,5}(?:-[A-Z]{1,5})*-?"
+            r"(?=(?:-?[A-Z]?\d){4})"
+            r"\d[\dA-Z]*(?:-[A-Z0-9]+)*\b"  # file, badge and ticket codes: B-44817, QUAL-1184
             r"|\b[12]\s?\d{2}\s?(?:0[1-9]|1[0-2])\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}(?:\s?\d{2})?\b"
             r"|\b\d{3} \d{3} \d{3} \d{5}\b"  # SIRET as printed
             r"|\b(?=[A-Z0-9]*\d{4})(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8,}\b"  # mixed codes: 19AB45287
@@ -102,6 +107,13 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?i:\b(?:linkedin|profil|identifiant|pseudo|compte)\b)[^.\n]{0,25}?"
             r"(?<![\w/-])(?P<value>[a-z0-9]+(?:-[a-z0-9]+){2,})\b"
+        ),
+    ),
+    (
+        "IDENTIFIANT",  # a handle named as such: "sous le pseudo klemaire-dev"
+        re.compile(
+            r"(?i:\b(?:pseudo|handle|compte|identifiant)\s+(?:c'est\s+|est\s+)?)"
+            r"(?P<value>[a-z][a-z0-9_.]*[-_0-9][a-z0-9_.-]*[a-z0-9])"
         ),
     ),
     (
@@ -120,7 +132,8 @@ _ORG_CONTEXT = re.compile(
     rf"\b(?i:chez|société|entreprise|groupe|boîte|cabinet|client|cliente|clients|fournisseur|"
     rf"concurrent|concurrents|filiale|banque|agence|start-up|startup|partenaire|prestataire|"
     rf"employeur|racheté par|rachat de|travaille pour|travaillé pour|travaillais pour)"
-    rf"\s+(?:de\s+|d['’]|l['’]|la\s+|le\s+|les\s+)?(?P<name>{_NAME_SEQ}(?:\s*&\s*{_NAME})?)"
+    rf"(?<!chez)(?<!Chez),?\s+(?:de\s+|d['’]|l['’]|la\s+|le\s+|les\s+)?"
+    rf"(?P<name>{_NAME_SEQ}(?:\s*&\s*{_NAME})?)"
 )
 _ORG_PREFIX = re.compile(
     rf"\b(?:(?i:université|école|lycée|hôpital|clinique|centre hospitalier)|CHU|CHR|"
@@ -137,7 +150,9 @@ _ORG_SUFFIX = re.compile(
     rf"Conseils|Recrutement|Intérim|Formation|(?:et|&) (?:Fils|Cie)|Frères)\b"
 )
 _TITLED = re.compile(rf"\b{_TITLE}\s+(?:{_PARTICLE}\s*)?{_NAME}(?:\s+{_NAME})?")
-_TITLED_LOWER = re.compile(r"\b(?:madame|monsieur|mademoiselle)\s+(?P<name>[a-zà-ÿ][\w'’-]+)")
+_TITLED_LOWER = re.compile(
+    r"\b(?:madame|monsieur|mademoiselle)\s+(?P<name>[a-zà-ÿ][\w'’-]+(?:\s[a-zà-ÿ][\w'’-]+)?)"
+)
 _FUNCTIONS = set(
     "directeur directrice président présidente responsable maire ministre professeur "
     "professeure docteur juge préfet préfète chef cheffe adjoint adjointe".split()
@@ -184,8 +199,13 @@ def word_list(name: str) -> frozenset[str]:
 
 @cache
 def _companies() -> re.Pattern:
+    """Listed companies; in any case ("chez stellantis") unless the name is also a word."""
     names = sorted(word_list("companies.txt"), key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, names)) + r")(?![\w-])")
+    plain = [re.escape(n) for n in names if " " in n or not common_word(n)]
+    worded = [re.escape(n) for n in names if " " not in n and common_word(n)]
+    return re.compile(
+        r"(?<![\w-])(?:(?i:" + "|".join(plain) + r")|" + "|".join(worded) + r")(?![\w-])"
+    )
 
 
 def first_names() -> frozenset[str]:
@@ -196,6 +216,10 @@ def first_names() -> frozenset[str]:
 def _lower_first_names() -> frozenset[str]:
     ambiguous = {a.lower() for a in word_list("ambiguous.txt")}
     return frozenset(n.lower() for n in first_names() if len(n) >= 4 and n.lower() not in ambiguous)
+
+
+def _known_word(token: str) -> bool:
+    return token in _lexicon() or _lemma(token) in _lexicon() or _lemma(token) != token
 
 
 def _lower_first_name(token: str) -> bool:
@@ -268,7 +292,21 @@ class Detector:
         if self.use_ner:
             found += self._entities(text, doc if doc is not None else self.nlp(text))
         found += self._unknown_proper_nouns(text)
-        return self._resolve(text, found)
+        return self._acronyms(text, self._resolve(text, found))
+
+    def _acronyms(self, text: str, found: list[Found]) -> list[Found]:
+        """An organisation's acronym given just after it: "Becker & Morand Ingénierie, BMI"."""
+        out = list(found)
+        for f in found:
+            if f.kind != "ENTREPRISE":
+                continue
+            m = _APPOSED_ACRONYM.match(text, f.end)
+            initials = "".join(w[0] for w in re.split(r"[\s&'’-]+", f.text) if w[:1].isupper())
+            if m and len(initials) >= 2 and m.group(1) == initials.upper():
+                s, e = m.span(1)
+                if not any(g.start < e and s < g.end for g in out):
+                    out.append(Found(s, e, "ENTREPRISE", m.group(1), "acronym"))
+        return sorted(out, key=lambda f: f.start)
 
     def _unknown_proper_nouns(self, text: str) -> list[Found]:
         """Capitalised words inside a sentence that are no French word, first name or listed
@@ -279,13 +317,18 @@ class Detector:
             span = m.group()
             if sentence_start(text, m.start()) or self._never(span):
                 continue
-            words = span.split()
-            if any(common_word(w.split("'")[-1].split("’")[-1]) or is_first_name(w) for w in words):
-                continue
-            if len(words) == 1 and (
-                span.isupper() and len(span) <= 5 or any(map(str.isdigit, span))
-            ):
-                continue  # acronyms ("SIRH", "GPEC") and codes are left to the other rules
+            words = [w for w in re.split(r"\s+|['’]", span) if w[:1].isupper()]
+            if not words or is_first_name(words[0]) or any(map(str.isdigit, span)):
+                continue  # people are the other rules' job; codes too
+            unknown = [w for w in words if not common_word(w) and not self._never(w)]
+            if not unknown:
+                continue  # "Directeur Industriel", "Chantiers" alone
+            if len(words) == 1 and span.isupper() and len(span) <= 5:
+                cue = re.search(
+                    r"(?:\b[ld]['’]|\bchez\s|\bà\s)$", text[max(0, m.start() - 6) : m.start()]
+                )
+                if not (cue and len(span) >= 4):
+                    continue  # acronyms ("SIRH", "GPEC"), unless named as a place ("l'ENIB")
             out.append(Found(m.start(), m.end(), "ENTREPRISE", span, "unknown"))
         return out
 
@@ -303,9 +346,15 @@ class Detector:
                 continue  # "Total, on a..." vs "chez Total"
             out.append(Found(m.start(), m.end(), "ENTREPRISE", name, "gazetteer"))
         for m in _TITLED_LOWER.finditer(text):
-            name = m.group("name")
-            if name not in _stop_words() and name not in _FUNCTIONS:
-                out.append(Found(m.start("name"), m.end(), "PERSONNE", name, "title"))
+            words = m.group("name").split()
+            if words[0] in _stop_words() or words[0] in _FUNCTIONS:
+                continue
+            if len(words) == 2 and (words[1] in _stop_words() or common_word(words[1])):
+                words = words[:1]  # "madame moreau elle voulait"
+            name = " ".join(words)
+            out.append(
+                Found(m.start("name"), m.start("name") + len(name), "PERSONNE", name, "title")
+            )
         for m in _INITIAL_NAME.finditer(text):
             if not common_word(m.group().split()[-1]):
                 out.append(Found(m.start(), m.end(), "PERSONNE", m.group(), "initial"))
@@ -324,8 +373,13 @@ class Detector:
                 # A transcriber's lower case ("avec thomas on a..."): only unambiguous names,
                 # with a surname that is one too ("damien mathieu").
                 end = m.end()
-                rest = re.match(r"\s+([a-zà-ÿ][\w-]+)", text[end:])
-                if rest and rest.group(1) in _lower_first_names():
+                rest = re.match(
+                    r"(?:\s+(?:le|la|de|du|van|ben|el))?\s+([a-zà-ÿ][\w-]+)", text[end:]
+                )
+                if rest and (
+                    rest.group(1) in _lower_first_names()
+                    or not (rest.group(1) in _stop_words() or _known_word(rest.group(1)))
+                ):
                     end += rest.end()
                 out.append(Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name"))
                 continue
@@ -402,12 +456,18 @@ class Detector:
             clash = [t for t in taken if t.start < f.end and f.start < t.end]
             if not clash:
                 taken.append(f)
-            elif f.source == "ner" and all(
-                t.source in _NAME_RULES and f.start <= t.start and t.end <= f.end for t in clash
+            elif f.source in ("ner", "unknown") and all(
+                (t.source in _NAME_RULES or f.source == "unknown" and t.source == "ner")
+                and f.start <= t.start
+                and t.end <= f.end
+                and (t.end - t.start) < (f.end - f.start)
+                for t in clash
             ):
-                # spaCy saw a longer name than a name rule ("Anne-Sophie Dubois-Lambert",
-                # "Grenoble École de Management"); the rule knows better what it is.
-                taken = [t for t in taken if t not in clash] + [replace(f, kind=clash[0].kind)]
+                # A longer name than a rule or spaCy saw ("Anne-Sophie Dubois-Lambert",
+                # "Grenoble École de Management", "Safran Helicopter Engines"); a name rule
+                # knows better what it is.
+                kind = clash[0].kind if clash[0].source in _NAME_RULES else f.kind
+                taken = [t for t in taken if t not in clash] + [replace(f, kind=kind)]
         return sorted(taken, key=lambda f: f.start)
 
     def _never(self, span: str) -> bool:
@@ -433,6 +493,9 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
             m = _NUMBER_WORD.match(text, pos)
             if m:
                 groups, end, pos, gap = groups + (m.group().lower() != "zéro"), m.end(), m.end(), 0
+                joined = re.match(r"(?i)[\s-]+et[\s-]+une?\b", text[pos:])
+                if joined:  # "cinquante et un" is one pair
+                    end = pos = pos + joined.end()
                 continue
             skip = _HESITATION.match(text, pos)
             if not skip:
@@ -477,7 +540,12 @@ def loose_pattern(text: str) -> str:
 
 
 LEADING_PARTICLE = re.compile(r"\b(?:[Dd]u|[Dd]e|[Dd]es|[Ll]e|[Ll]a|[Vv]an|[Vv]on)\s+$|\b[Dd]['’]$")
-_CAPITALISED_RUN = re.compile(rf"(?<![\w'’-])[{_UP}][\w&'’-]*(?:\s[{_UP}][\w&'’-]*)*(?![\w-])")
+_CAPITALISED_RUN = re.compile(
+    rf"(?<![\w-])[{_UP}][\w&'’-]*(?:\s(?:(?:de|du|des|de la|d'|d’|l'|l’)\s?)?[{_UP}][\w&'’-]*)*"
+    r"(?![\w-])"
+)
+_ACRONYM_CUE = re.compile(r"(?:\b[ld]['’]|\bchez\s|\bà\s)$")
+_APPOSED_ACRONYM = re.compile(r"\s*[,(]\s*([A-Z]{2,6})\b")
 _NAME_RULES = {"first_name", "legal", "context", "gazetteer", "title", "initial"}
 ROLE_ABBREV = {"ENQ", "INT", "REP", "RES", "RESP", "ITW", "MOD", "ANIM", "QR"}
 

@@ -165,7 +165,11 @@ class Pseudonymiser:
             return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # initials: "M.D."
         if len(words) in (2, 3) and is_first_name(words[0]) and all(w[0].isupper() for w in words):
             return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # "Camille Besson"
-        found = [f for f in self.detector.find(speaker, doc=NO_ENTITIES) if f.source != "ner"]
+        found = [
+            f
+            for f in self.detector.find(speaker, doc=NO_ENTITIES)
+            if f.source not in ("ner", "unknown")
+        ]
         if found:
             return found
         if 1 <= len(words) <= 4 and all(w[0].isupper() for w in words):
