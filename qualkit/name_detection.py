@@ -129,14 +129,15 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 
 _ORG_CONTEXT = re.compile(
-    rf"\b(?i:chez|société|entreprise|groupe|boîte|cabinet|client|cliente|clients|fournisseur|"
-    rf"concurrent|concurrents|filiale|banque|agence|start-up|startup|partenaire|prestataire|"
-    rf"employeur|racheté par|rachat de|travaille pour|travaillé pour|travaillais pour)"
-    rf"(?<!chez)(?<!Chez),?\s+(?:de\s+|d['’]|l['’]|la\s+|le\s+|les\s+)?"
+    rf"\b(?i:chez\s+|(?:société|entreprise|groupe|boîte|cabinet|client|cliente|clients|"
+    rf"fournisseur|concurrent|concurrents|filiale|banque|agence|start-up|startup|partenaire|"
+    rf"prestataire|employeur|racheté par|rachat de|travaille pour|travaillé pour|"
+    rf"travaillais pour),?\s+)(?:de\s+|d['’]|l['’]|la\s+|le\s+|les\s+)?"
     rf"(?P<name>{_NAME_SEQ}(?:\s*&\s*{_NAME})?)"
 )
 _ORG_PREFIX = re.compile(
     rf"\b(?:(?i:université|école|lycée|hôpital|clinique|centre hospitalier)|CHU|CHR|"
+    rf"[{_UP}][a-zéè]+eries?|"
     rf"Groupe|Société|Cabinet|Fonderies?|Transports|Établissements|Ets|Laboratoires?|"
     rf"Mécanique|Usinage|Ateliers?|Forges|Clinique|Banque|Caisse|Crédit|Université|École|"
     rf"Institut|Lycée|IUT|IAE|Agence|Imprimerie|Garage|Menuiserie|Chaudronnerie|Plasturgie|"
@@ -374,7 +375,7 @@ class Detector:
                 # with a surname that is one too ("damien mathieu").
                 end = m.end()
                 rest = re.match(
-                    r"(?:\s+(?:le|la|de|du|van|ben|el))?\s+([a-zà-ÿ][\w-]+)", text[end:]
+                    r"(?:\s+(?:le|la|de|du|da|dos|di|van|ben|el))?\s+([a-zà-ÿ][\w-]+)", text[end:]
                 )
                 if rest and (
                     rest.group(1) in _lower_first_names()
@@ -406,8 +407,8 @@ class Detector:
             start, end = ent.start_char, ent.end_char
             span = text[start:end]
             lead = _DETERMINER.match(span)
-            # "La Poste", "Le Mans": a capitalised article inside a sentence belongs to the name.
-            if lead and not (lead.group()[0].isupper() and not sentence_start(text, start)):
+            # "La Poste", "Le Goff", "De Kerguélen": a capitalised article belongs to the name.
+            if lead and not lead.group()[0].isupper():
                 start, span = start + lead.end(), span[lead.end() :]
             title = re.match(rf"{_TITLE}\s+", span)
             if title and kind == "PERSONNE":  # "Mme [PERSONNE_1]", as the title rule does

@@ -160,6 +160,8 @@ class Pseudonymiser:
         """A speaker label that is a person's name ("Karine Dufresne", "S. Lefèvre")."""
         if self.detector._never(speaker) or ANY_PLACEHOLDER.fullmatch(speaker):
             return []
+        if re.fullmatch(r"[A-ZÉ][a-zé]{1,5}\.", speaker):
+            return []  # an abbreviated role: "Int.", "Rép.", "Enq."
         words = speaker.split()
         if re.fullmatch(r"(?:[A-Z]\.?-?){2,3}", speaker) and speaker.upper() not in ROLE_ABBREV:
             return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # initials: "M.D."
