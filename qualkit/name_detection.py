@@ -66,7 +66,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"\b(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]]"
             r"|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|org|net|eu|io|co\.uk|de|be|ch|info|biz|ly|gl|me|"
             r"app|dev|ai|tv|us|uk|es|it|nl|lu|ma|tn|sn|ca|pl|pt|ro)"
-            r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)\]])?(?![\w@])",
+            r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)\]])?(?![\w@])"
+            r"|\b[\w-]+\.[a-z]{2,12}/[^\s<>\"]*[^\s<>\".,;:!?)\]]",  # any domain with a path
             re.IGNORECASE,
         ),
     ),
@@ -131,7 +132,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
 _ORG_CONTEXT = re.compile(
     rf"\b(?i:chez\s+|(?:société|entreprise|groupe|boîte|cabinet|client|cliente|clients|"
     rf"fournisseur|concurrent|concurrents|filiale|banque|agence|start-up|startup|partenaire|"
-    rf"prestataire|employeur|racheté par|rachat de|travaille pour|travaillé pour|"
+    rf"prestataire|employeur|laboratoire|labo|racheté par|rachat de|travaille pour|travaillé pour|"
     rf"travaillais pour),?\s+)(?:de\s+|d['’]|l['’]|la\s+|le\s+|les\s+)?"
     rf"(?P<name>{_NAME_SEQ}(?:\s*&\s*{_NAME})?)"
 )
@@ -224,6 +225,8 @@ def _known_word(token: str) -> bool:
 
 
 def _lower_first_name(token: str) -> bool:
+    if "-" in token:  # "marc-antoine"
+        return all(part in _lower_first_names() for part in token.split("-"))
     known = token in _lexicon() or _lemma(token) in _lexicon() or _lemma(token) != token
     return token in _lower_first_names() and not known
 
