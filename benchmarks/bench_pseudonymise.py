@@ -4,11 +4,11 @@ named entities alone (fr_core_news_md) measured in the same run for comparison.
 .venv/bin/python benchmarks/bench_pseudonymise.py [--data benchmarks/data/names_test.jsonl]
     [--missed]   # list the mentions that survived (to study the kinds of misses)
 
-Seven hand-made sets, each written by someone who never saw the detector or the other sets.
+Eight hand-made sets, each written by someone who never saw the detector or the other sets.
 `names_test.jsonl` (61 passages) and `names_heldout.jsonl` (52) served to study what was missed
 (with --missed). After each round of changes the detector was frozen and run once on a fresh
-set nobody had studied: `names_final.jsonl` to `names_final4.jsonl` (whose misses were then
-studied for the next round) and `names_final5.jsonl` (42 passages, never studied). The last
+set nobody had studied: `names_final.jsonl` to `names_final5.jsonl` (whose misses were then
+studied for the next round) and `names_final6.jsonl` (40 passages, never studied). The last
 set's figures are the ones that count.
 
 Each passage is read as `qualkit import` reads a transcript (turns after "Speaker :" labels) and
@@ -39,7 +39,8 @@ SETS = {
     "unseen before round 2, then studied: names_final2.jsonl": "names_final2.jsonl",
     "unseen before round 3, then studied: names_final3.jsonl": "names_final3.jsonl",
     "unseen before round 4, then studied: names_final4.jsonl": "names_final4.jsonl",
-    "unseen before round 5: names_final5.jsonl": "names_final5.jsonl",
+    "unseen before round 5, then studied: names_final5.jsonl": "names_final5.jsonl",
+    "unseen before round 6: names_final6.jsonl": "names_final6.jsonl",
 }
 LABEL = re.compile(r"^(?P<label>[^\s:][^:\n]{0,40}?) ?: ", re.MULTILINE)
 GROUPS = {
