@@ -227,8 +227,7 @@ def _known_word(token: str) -> bool:
 def _lower_first_name(token: str) -> bool:
     if "-" in token:  # "marc-antoine"
         return all(part in _lower_first_names() for part in token.split("-"))
-    known = token in _lexicon() or _lemma(token) in _lexicon() or _lemma(token) != token
-    return token in _lower_first_names() and not known
+    return token in _lower_first_names() and not _known_word(token)
 
 
 def is_first_name(token: str) -> bool:
@@ -243,19 +242,21 @@ def _stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS)
 
 
+def _lookups():
+    """The French lemmatiser's tables, from the entity pipeline (one model load for both)."""
+    from qualkit.nlp import entity_pipeline
+
+    return entity_pipeline("fr").get_pipe("lemmatizer").lookups
+
+
 @cache
 def _lexicon() -> frozenset[str]:
     """Ordinary French words (spaCy's lemmatiser index): a capitalised one may be no name."""
-    from qualkit.nlp import lemma_pipeline
-
-    lemmatizer = lemma_pipeline("fr").get_pipe("lemmatizer")
-    index = lemmatizer.lookups.get_table("lemma_index")
+    index = _lookups().get_table("lemma_index")
     words: set[str] = set()
     for pos in ("noun", "adj", "verb", "adv"):
         words.update(index.get(pos) or ())
-    from spacy.lang.fr.stop_words import STOP_WORDS
-
-    return frozenset(words | set(STOP_WORDS) | _CALENDAR)
+    return frozenset(words | _stop_words() | _CALENDAR)
 
 
 def sentence_start(text: str, start: int) -> bool:
@@ -527,9 +528,7 @@ _CLITICS = {"y", "en", "moi", "toi", "lui", "nous", "vous", "le", "la", "les", "
 
 @cache
 def _lemma_table():
-    from qualkit.nlp import lemma_pipeline
-
-    return lemma_pipeline("fr").get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    return _lookups().get_table("lemma_lookup")
 
 
 def _lemma(word: str) -> str:

@@ -71,14 +71,16 @@ def lemma_pipeline(language: str):
 
 @cache
 def entity_pipeline(language: str):
-    """Named entities only (pseudonymisation); None where qualkit has no entity model."""
+    """Named entities (pseudonymisation); None where qualkit has no entity model. The
+    lemmatiser is loaded but not run: its word lists tell names from ordinary words."""
     import spacy
 
     if language != "fr":
         return None
     return spacy.load(
         FRENCH_MODEL,
-        exclude=["parser", "lemmatizer", "morphologizer", "attribute_ruler", "senter"],
+        exclude=["parser", "senter"],
+        disable=["lemmatizer", "morphologizer", "attribute_ruler"],
     )
 
 

@@ -16,6 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from qualkit.errors import QualkitError
+from qualkit.name_detection import fold
 
 KINDS = {
     "person": "PERSONNE",
@@ -59,8 +60,6 @@ def _mask(url: str) -> str:
 
 
 def _key_of(text: str, kind: str) -> str:
-    from qualkit.name_detection import fold
-
     key = fold(text)
     if kind == "PERSONNE":
         key = _TITLES.sub("", key)
@@ -82,6 +81,10 @@ class PseudonymMap:
         self.always: list[dict] = data.get("always", [])
         self.never: list[str] = data.get("never", [])
         self.occurrences: dict[str, list[list[str]]] = data.get("occurrences", {})
+        self.reindex()
+
+    def reindex(self) -> None:
+        """The lookup from (kind, name key) to placeholder, derived from the entries."""
         self._index: dict[tuple[str, str], str] = {}
         for label, entry in self.entries.items():
             for form in entry["forms"]:
@@ -199,8 +202,6 @@ class PseudonymMap:
                     for word in clean.split():
                         if len(word) >= 3 and word[0].isupper() and word.lower() not in _PARTICLES:
                             forms.setdefault(word, set()).add(label)
-        from qualkit.name_detection import fold
-
         never = {fold(n) for n in self.never}
         out = [
             (f, next(iter(ls))) for f, ls in forms.items() if len(ls) == 1 and fold(f) not in never

@@ -130,9 +130,8 @@ class Pseudonymiser:
             for f in self.detector.find(text[s:e], docs[i] if docs else None):
                 found.append(replace(f, start=f.start + s, end=f.end + s))
         for turn, (ls, _) in zip(transcript.turns, label_spans(transcript), strict=True):
-            found += [
-                replace(f, start=f.start + ls, end=f.end + ls) for f in self._label(turn.speaker)
-            ]
+            label = speaker_name(self.detector, turn.speaker)
+            found += [replace(f, start=f.start + ls, end=f.end + ls) for f in label]
         edits = self.assign(found, transcript.name)
         edits += self._sweep(text, transcript.name, edits)
         typed = [(m.start(), m.group().strip("[]"), None) for m in ANY_PLACEHOLDER.finditer(text)]
@@ -156,33 +155,30 @@ class Pseudonymiser:
         metadata["pseudonymised"] = True
         return replace(transcript, text=new_text, turns=tuple(turns), metadata=metadata)
 
-    def _label(self, speaker: str) -> list[Found]:
-        """A speaker label that is a person's name ("Karine Dufresne", "S. Lefèvre")."""
-        if self.detector._never(speaker) or ANY_PLACEHOLDER.fullmatch(speaker):
-            return []
-        if re.fullmatch(r"[A-ZÉ][a-zé]{1,5}\.", speaker):
-            return []  # an abbreviated role: "Int.", "Rép.", "Enq."
-        words = speaker.split()
-        if re.fullmatch(r"(?:[A-Z]\.?-?){2,3}", speaker) and speaker.upper() not in ROLE_ABBREV:
-            return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # initials: "M.D."
-        if len(words) in (2, 3) and is_first_name(words[0]) and all(w[0].isupper() for w in words):
-            return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # "Camille Besson"
-        found = [
-            f
-            for f in self.detector.find(speaker, doc=NO_ENTITIES)
-            if f.source not in ("ner", "unknown")
-        ]
-        if found:
-            return found
-        if 1 <= len(words) <= 4 and all(w[0].isupper() for w in words):
-            if len(words) == 1 and (
-                speaker.isupper() and len(speaker) <= 3 or common_word(speaker)
-            ):
-                return []  # initials or a role word
-            if any(common_word(w) for w in words) and not any(is_first_name(w) for w in words):
-                return []  # "Responsable Qualité"
-            return [Found(0, len(speaker), "PERSONNE", speaker, "label")]
+
+def speaker_name(detector: Detector, speaker: str) -> list[Found]:
+    """A speaker label that is a person's name ("Karine Dufresne", "S. Lefèvre")."""
+    if detector._never(speaker) or ANY_PLACEHOLDER.fullmatch(speaker):
         return []
+    if re.fullmatch(r"[A-ZÉ][a-zé]{1,5}\.", speaker):
+        return []  # an abbreviated role: "Int.", "Rép.", "Enq."
+    words = speaker.split()
+    if re.fullmatch(r"(?:[A-Z]\.?-?){2,3}", speaker) and speaker.upper() not in ROLE_ABBREV:
+        return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # initials: "M.D."
+    if len(words) in (2, 3) and is_first_name(words[0]) and all(w[0].isupper() for w in words):
+        return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # "Camille Besson"
+    found = [
+        f for f in detector.find(speaker, doc=NO_ENTITIES) if f.source not in ("ner", "unknown")
+    ]
+    if found:
+        return found
+    if 1 <= len(words) <= 4 and all(w[0].isupper() for w in words):
+        if len(words) == 1 and (speaker.isupper() and len(speaker) <= 3 or common_word(speaker)):
+            return []  # initials or a role word
+        if any(common_word(w) for w in words) and not any(is_first_name(w) for w in words):
+            return []  # "Responsable Qualité"
+        return [Found(0, len(speaker), "PERSONNE", speaker, "label")]
+    return []
 
 
 def label_spans(transcript: Transcript) -> list[tuple[int, int]]:

@@ -19,7 +19,7 @@ from qualkit.cases import CaseRow
 from qualkit.errors import QualkitError
 from qualkit.name_detection import ANY_PLACEHOLDER, Detector, loose_pattern
 from qualkit.pseudonym_map import KINDS, PseudonymMap, map_path
-from qualkit.pseudonymise import Edit, Pseudonymiser, apply_edits
+from qualkit.pseudonymise import Edit, Pseudonymiser, apply_edits, speaker_name
 from qualkit.store import Project
 from qualkit.store.schema import interviews, segments, turns
 
@@ -96,21 +96,14 @@ def for_import(
     found = find_lists(paths)
     if lists_file is None and found is not None:
         lists = read_lists(found)
+    never = list(lists.never) + mapping.never
     always = list(lists.always) + [(a["text"], a["kind"]) for a in mapping.always]
+    patterns_only = Detector(None, never=never)
     for row in {id(r): r for r in rows.values()}.values():
         always += [(text, KINDS[kind]) for text, kind in row.identifying]
-    detector = Detector(
-        entity_pipeline("fr"), always=always, never=list(lists.never) + mapping.never
-    )
-    pseudonymiser = Pseudonymiser(detector, mapping)
-    for row in {id(r): r for r in rows.values()}.values():
         for name in row.interviewers:  # interviewers named in cases.csv, when they are names
-            for found_name in pseudonymiser._label(name):
-                always.append((found_name.text, found_name.kind))
-    pseudonymiser.detector = Detector(
-        detector.nlp, always=always, never=list(lists.never) + mapping.never
-    )
-    return pseudonymiser
+            always += [(f.text, f.kind) for f in speaker_name(patterns_only, name)]
+    return Pseudonymiser(Detector(entity_pipeline("fr"), always=always, never=never), mapping)
 
 
 # --- corrections ------------------------------------------------------------------------------
@@ -235,7 +228,7 @@ def _remember(mapping, *, restore, add, kind, as_label, merge) -> None:
                 mapping.entries[keep]["interviews"].append(interview)
     elif add is not None:
         mapping.always.append({"text": add, "kind": KINDS[kind]})
-    mapping.__init__(mapping.to_dict(), mapping.path)  # rebuild the lookup index
+    mapping.reindex()
 
 
 def _rewrite(conn, interview_id: int, text: str, edits: list[Edit]) -> None:
