@@ -18,7 +18,7 @@ from qualkit.reading import is_transcript, read_transcript
 from qualkit.segmenting import SegmentOptions, segment_transcript
 from qualkit.store import Project
 from qualkit.store import study as store
-from qualkit.store.codings import AUTO_CODER
+from qualkit.store.codings import AUTO_CODER, SYSTEM_CODER
 from qualkit.store.project import now
 from qualkit.store.schema import codings, decision_log, memos, segments
 
@@ -164,7 +164,7 @@ def import_paths(
                 conn.execute(
                     insert(decision_log).values(
                         at=now(),
-                        coder="qualkit",
+                        coder=SYSTEM_CODER,
                         action="replace_interview",
                         interview=transcript.name,
                         before={"carried": len(carried)},

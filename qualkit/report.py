@@ -19,9 +19,10 @@ from typing import BinaryIO
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from qualkit.agreement import CONSENSUS
 from qualkit.errors import QualkitError
 from qualkit.quotes import PROFILE_LABELS, representative_quotes
-from qualkit.store.codings import AUTO_CODER
+from qualkit.store.codings import AUTO_CODER, SYSTEM_CODER
 from qualkit.store.schema import codings, decision_log, project_meta
 from qualkit.synthesis import (
     Study,
@@ -378,7 +379,7 @@ def _methodology(doc, t: dict, conn: Connection, study: Study, lang: str) -> Non
     coders = (
         {s for c in study.coded for s in c.coders}
         | set(conn.execute(select(decision_log.c.coder).distinct()).scalars())
-    ) - {"qualkit", "consensus"}  # the import's own log rows; settled decisions
+    ) - {SYSTEM_CODER, CONSENSUS}  # qualkit's own log rows; settled decisions
     accepted = len({(c.segment_id, c.code) for c in study.coded if not c.suggested})
     pending = conn.execute(
         select(func.count()).where(codings.c.coder == AUTO_CODER, codings.c.passes.is_(True))

@@ -341,21 +341,24 @@ def _guard(conn: Connection, coder: str, actor: str | None) -> None:
         team.check_can_edit(conn, coder if actor is None else actor, coder)
 
 
+def _record(project, segment_id, code, coder, status, origin, actor) -> None:
+    """One decision in its own transaction, after checking who may make it."""
+    with project.transaction() as conn:
+        _guard(conn, coder, actor)
+        decide(conn, segment_id, code, coder, status, origin=origin)
+
+
 def accept(
     project: Project, segment_id: int, code: str, coder: str, *, actor: str | None = None
 ) -> None:
     """Accept a suggested code (origin 'auto': the code came from the auto-coder)."""
-    with project.transaction() as conn:
-        _guard(conn, coder, actor)
-        decide(conn, segment_id, code, coder, ACCEPTED, origin="auto")
+    _record(project, segment_id, code, coder, ACCEPTED, "auto", actor)
 
 
 def reject(
     project: Project, segment_id: int, code: str, coder: str, *, actor: str | None = None
 ) -> None:
-    with project.transaction() as conn:
-        _guard(conn, coder, actor)
-        decide(conn, segment_id, code, coder, REJECTED, origin="auto")
+    _record(project, segment_id, code, coder, REJECTED, "auto", actor)
 
 
 def add_code(
@@ -368,9 +371,7 @@ def add_code(
     actor: str | None = None,
 ) -> None:
     """A code a person gives by hand (origin 'human'), suggested or not."""
-    with project.transaction() as conn:
-        _guard(conn, coder, actor)
-        decide(conn, segment_id, code, coder, status, origin="human")
+    _record(project, segment_id, code, coder, status, "human", actor)
 
 
 def code_segment(

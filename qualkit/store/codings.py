@@ -22,6 +22,7 @@ from qualkit.store.schema import (
 )
 
 AUTO_CODER = "auto"
+SYSTEM_CODER = "qualkit"  # log rows qualkit writes itself (e.g. an interview replaced)
 ACCEPTED, REJECTED, SUGGESTED = "accepted", "rejected", "suggested"
 CHUNK = 500
 
