@@ -55,7 +55,6 @@ FR = {
     "topics_topic": "Thème",
     "page_quotes": "Verbatims",
     "page_report": "Rapport",
-    "not_available": "Pas encore disponible : {what} n'est pas encore dans qualkit.",
     "empty_project": "Le projet est vide : importez des transcriptions depuis la page Étude.",
     # study
     "progress": "Avancement",
@@ -233,7 +232,6 @@ EN = {
     "topics_topic": "Topic",
     "page_quotes": "Quotes",
     "page_report": "Report",
-    "not_available": "Not available yet: {what} is not in qualkit yet.",
     "empty_project": "The project is empty: import transcripts from the Study page.",
     "progress": "Progress",
     "segments_left": "Segments to review",

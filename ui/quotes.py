@@ -1,28 +1,19 @@
 """Quotes page: pick a theme and filters, get representative verbatims with attribution
-(qualkit.quotes.representative_quotes). "Not available yet" until the module lands."""
+(qualkit.quotes.representative_quotes)."""
 
 from __future__ import annotations
-
-import importlib
 
 import streamlit as st
 
 from qualkit.errors import QualkitError
+from qualkit.quotes import known_codes as known
+from qualkit.quotes import representative_quotes as find
 from ui import code_titles, codebook, project
 from ui.i18n import lang, t
 
 proj = project()
 st.title(t("page_quotes"))
 
-try:
-    quotes = importlib.import_module("qualkit.quotes")
-except ImportError:
-    quotes = None
-find = getattr(quotes, "representative_quotes", None)
-known = getattr(quotes, "known_codes", None)
-if find is None or known is None:
-    st.info(t("not_available", what="qualkit.quotes.representative_quotes"))
-    st.stop()
 
 from qualkit import review  # noqa: E402
 

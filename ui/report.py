@@ -1,28 +1,19 @@
-"""Report page: build the Word report and download it (qualkit.report.write_report).
-"Not available yet" until the module lands."""
+"""Report page: build the Word report and download it (qualkit.report.write_report)."""
 
 from __future__ import annotations
 
-import importlib
 import io
 
 import streamlit as st
 
 from qualkit.errors import QualkitError
+from qualkit.report import write_report as write
 from ui import codebook, project
 from ui.i18n import lang, t
 
 proj = project()
 st.title(t("page_report"))
 
-try:
-    report = importlib.import_module("qualkit.report")
-except ImportError:
-    report = None
-write = getattr(report, "write_report", None)
-if write is None:
-    st.info(t("not_available", what="qualkit.report.write_report"))
-    st.stop()
 
 if st.button(t("report_go"), type="primary"):
     buffer = io.BytesIO()
