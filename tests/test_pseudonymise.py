@@ -8,12 +8,11 @@ names in the project file, the exports and the report.
 from __future__ import annotations
 
 import json
-import sqlite3
 import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CODEBOOK, ROOT, write
+from conftest import CODEBOOK, ROOT, dump, write
 
 from qualkit.pseudonym_map import PseudonymMap
 from qualkit.pseudonymise import Detector, Edit, Pseudonymiser, apply_edits
@@ -21,6 +20,18 @@ from qualkit.pseudonymise import Detector, Edit, Pseudonymiser, apply_edits
 NAMES = ROOT / "tests" / "data" / "names"
 EXPECTED = json.loads((NAMES / "expected.json").read_text(encoding="utf-8"))
 EMBEDDER = "fakes:HashingEmbedder"
+
+
+def _folder(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name, text in files.items():
+        write(folder / name, text)
+    return folder
+
+
+def _dumped(project: Path) -> str:
+    return "\n".join(dump(project))
 
 
 def replaced(text: str, **lists) -> str:
@@ -144,7 +155,7 @@ def test_pseudonymise_encrypted_map_needs_its_passphrase(tmp_path, monkeypatch):
 
 def _everything(project: Path, out: Path, cli) -> str:
     """All text a user can reach: the project's rows, the exports and the report."""
-    texts = ["\n".join(sqlite3.connect(project).iterdump())]
+    texts = [_dumped(project)]
     assert cli("report", project, "-o", out / "r.docx").code == 0
     for fmt in ("csv", "xlsx", "qdpx"):
         assert cli("export", project, "--format", fmt, "-o", out / f"e.{fmt}").code == 0
@@ -182,19 +193,19 @@ def test_pseudonymise_import_leaves_no_name_in_project_exports_or_report(
 def test_pseudonymise_keep_names_warns_and_keeps_them(cli, project_path):
     result = cli("import", project_path, NAMES / "entretien_noms_a.txt", "--keep-names")
     assert result.code == 0 and "--keep-names" in result.err
-    assert "Karine Dufresne" in "\n".join(sqlite3.connect(project_path).iterdump())
+    assert "Karine Dufresne" in _dumped(project_path)
 
 
 @pytest.mark.slow
 def test_pseudonymise_corrections_apply_everywhere_and_keep_codings(cli, project_path, tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    write(
-        folder / "a.txt",
-        "Q : Et chez vous ?\n\nR : Chez Orange, Sandrine Petit gère ça avec "
-        "Copilot. Mon adjoint gégé aussi.\n\nQ : Merci.\n\nR : Sandrine est partie.",
+    folder = _folder(
+        tmp_path,
+        {
+            "a.txt": "Q : Et chez vous ?\n\nR : Chez Orange, Sandrine Petit gère ça avec "
+            "Copilot. Mon adjoint gégé aussi.\n\nQ : Merci.\n\nR : Sandrine est partie.",
+            "b.txt": "Q : Et vous ?\n\nR : Mme Petit m'a formé, chez Orange aussi.",
+        },
     )
-    write(folder / "b.txt", "Q : Et vous ?\n\nR : Mme Petit m'a formé, chez Orange aussi.")
     assert cli("import", project_path, folder).code == 0
     rows = json.loads(cli("pseudonyms", project_path, "--json").out)["pseudonyms"]
     orange = next(r["placeholder"] for r in rows if r["forms"] == ["Orange"])
@@ -209,7 +220,7 @@ def test_pseudonymise_corrections_apply_everywhere_and_keep_codings(cli, project
 
     assert cli("pseudonyms", project_path, "--restore", orange).code == 0
     assert cli("pseudonyms", project_path, "--add", "gégé", "--as", person).code == 0
-    dumped = "\n".join(sqlite3.connect(project_path).iterdump())
+    dumped = _dumped(project_path)
     assert "Chez Orange" in dumped and "chez Orange aussi" in dumped and "gégé" not in dumped
     with Project.open(project_path) as project, project.reading() as conn:
         segs = {s["id"]: s["text"] for s in segment_rows(conn)}
@@ -225,33 +236,32 @@ def test_pseudonymise_corrections_apply_everywhere_and_keep_codings(cli, project
     assert cli("init", again).code == 0
     mapping = project_path.with_name(project_path.name + ".pseudonyms.json")
     assert cli("import", again, folder, "--pseudonyms", mapping).code == 0
-    assert "Chez Orange" in "\n".join(sqlite3.connect(again).iterdump())
+    assert "Chez Orange" in _dumped(again)
 
 
 @pytest.mark.slow
 def test_pseudonymise_case_names_are_replaced_and_not_stored(cli, project_path, tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    write(
-        folder / "a.txt",
-        "Q : Bonjour.\n\nR : Bonjour, ici Yolande Quémeneur, chez Brioche Pasquier.",
-    )
-    write(
-        folder / "cases.csv",
-        "file,profile,nom,entreprise\na.txt,cadre,Yolande Quémeneur,Brioche Pasquier\n",
+    folder = _folder(
+        tmp_path,
+        {
+            "a.txt": "Q : Bonjour.\n\nR : Bonjour, ici Yolande Quémeneur, chez Brioche Pasquier.",
+            "cases.csv": "file,profile,nom,entreprise\n"
+            "a.txt,cadre,Yolande Quémeneur,Brioche Pasquier\n",
+        },
     )
     assert cli("import", project_path, folder).code == 0
-    dumped = "\n".join(sqlite3.connect(project_path).iterdump())
+    dumped = _dumped(project_path)
     assert "Quémeneur" not in dumped and "Pasquier" not in dumped and "cadre" in dumped
 
 
 def test_pseudonymise_bad_lists_file_is_one_line_and_changes_nothing(cli, project_path, tmp_path):
-    from conftest import dump
-
-    folder = tmp_path / "in"
-    folder.mkdir()
-    write(folder / "a.txt", "Q : Bonjour.\n\nR : Bonjour.")
-    write(folder / "pseudonymisation.yaml", "never: [ChatGPT\nalways: 3\n")
+    folder = _folder(
+        tmp_path,
+        {
+            "a.txt": "Q : Bonjour.\n\nR : Bonjour.",
+            "pseudonymisation.yaml": "never: [ChatGPT\nalways: 3\n",
+        },
+    )
     before = dump(project_path)
     result = cli("import", project_path, folder)
     assert result.code == 2 and "pseudonymisation.yaml" in result.err
