@@ -320,12 +320,12 @@ class Detector:
         out = []
         for m in _CAPITALISED_RUN.finditer(text):
             span = m.group()
-            if sentence_start(text, m.start()) or self._never(span):
+            if sentence_start(text, m.start()) or self.is_never(span):
                 continue
             words = [w for w in re.split(r"\s+|['’]", span) if w[:1].isupper()]
             if not words or is_first_name(words[0]) or any(map(str.isdigit, span)):
                 continue  # people are the other rules' job; codes too
-            unknown = [w for w in words if not common_word(w) and not self._never(w)]
+            unknown = [w for w in words if not common_word(w) and not self.is_never(w)]
             if not unknown:
                 continue  # "Directeur Industriel", "Chantiers" alone
             if len(words) == 1 and span.isupper() and len(span) <= 5:
@@ -454,7 +454,7 @@ class Detector:
         ordered = sorted(found, key=lambda f: (rank.get(f.source, 3), -(f.end - f.start), f.start))
         taken: list[Found] = []
         for f in ordered:
-            if f.source != "list" and self._never(f.text):
+            if f.source != "list" and self.is_never(f.text):
                 continue
             if any(s < f.end and f.start < e for s, e in protected):
                 continue
@@ -475,7 +475,7 @@ class Detector:
                 taken = [t for t in taken if t not in clash] + [replace(f, kind=kind)]
         return sorted(taken, key=lambda f: f.start)
 
-    def _never(self, span: str) -> bool:
+    def is_never(self, span: str) -> bool:
         """Listed as never replaced, or made only of listed names ("Copilot de Microsoft")."""
         if fold(span) in self.never or fold(_DETERMINER.sub("", span)) in self.never:
             return True

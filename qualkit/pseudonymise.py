@@ -98,7 +98,7 @@ class Pseudonymiser:
             # A name that is also a word ("Orange", "Petit") is swept only where it was found
             # in this interview, and with its capital; others in any case ("moreau").
             ordinary = " " not in form and (common_word(form) or form in word_list("ambiguous.txt"))
-            if self.detector._never(form):
+            if self.detector.is_never(form):
                 continue
             if ordinary and interview not in self.map.entries[label]["interviews"]:
                 continue
@@ -158,7 +158,7 @@ class Pseudonymiser:
 
 def speaker_name(detector: Detector, speaker: str) -> list[Found]:
     """A speaker label that is a person's name ("Karine Dufresne", "S. Lefèvre")."""
-    if detector._never(speaker) or ANY_PLACEHOLDER.fullmatch(speaker):
+    if detector.is_never(speaker) or ANY_PLACEHOLDER.fullmatch(speaker):
         return []
     if re.fullmatch(r"[A-ZÉ][a-zé]{1,5}\.", speaker):
         return []  # an abbreviated role: "Int.", "Rép.", "Enq."
