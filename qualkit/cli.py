@@ -406,8 +406,13 @@ def evaluate(
     from qualkit.coding import evaluate_file, read_labelled
     from qualkit.embedding import DEFAULT_EMBEDDER
 
+    from qualkit.store import Project
+
     book = load_codebook(codebook)
     extra = [item for path in learn_from or () for item in read_labelled(path, book)]
+    store = None
+    if cache is not None:
+        store = Project.open(cache) if cache.exists() else Project.create(cache)
     bar, step, _ = _embedding_bar()
     with bar:
         result = evaluate_file(
@@ -417,6 +422,7 @@ def evaluate(
             folds=folds,
             embedder_name=embedder or DEFAULT_EMBEDDER,
             progress=step,
+            cache=store,
         )
     if as_json:
         for metrics in result["codes"].values():

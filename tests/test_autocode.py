@@ -241,3 +241,11 @@ def test_autocode_evaluate_cli_json(cli, tmp_path):
     assert [p["id"] for p in data["predictions"]] == ["a#1", "a#2", "b#1", "b#2"]
     folds = cli("evaluate", gold, "--codebook", book, "--embedder", FAKE, "--folds", "2", "--json")
     assert folds.code == 0, folds.err
+    cache = tmp_path / "cache.qualkit"
+    cached = cli("evaluate", gold, "--codebook", book, "--embedder", FAKE, "--cache", cache, "--json")
+    assert cached.code == 0, cached.err
+    assert json.loads(cached.out) == data
+    stored = _rows(cache, "SELECT count(*) FROM embeddings WHERE model = 'fake-hashing'")[0][0]
+    assert stored >= 4  # the gold texts and the codebook's, kept for the next run
+    again = cli("evaluate", gold, "--codebook", book, "--embedder", FAKE, "--cache", cache, "--json")
+    assert json.loads(again.out) == data
