@@ -40,7 +40,8 @@ SETS = {
     "unseen before round 3, then studied: names_final3.jsonl": "names_final3.jsonl",
     "unseen before round 4, then studied: names_final4.jsonl": "names_final4.jsonl",
     "unseen before round 5, then studied: names_final5.jsonl": "names_final5.jsonl",
-    "unseen before round 6: names_final6.jsonl": "names_final6.jsonl",
+    "unseen before round 6, then studied: names_final6.jsonl": "names_final6.jsonl",
+    "unseen before round 7, then studied: names_final7.jsonl": "names_final7.jsonl",
 }
 LABEL = re.compile(r"^(?P<label>[^\s:][^:\n]{0,40}?) ?: ", re.MULTILINE)
 GROUPS = {
@@ -63,6 +64,8 @@ def as_transcript(item: dict) -> Transcript:
         turns.append(Turn(m.group("label"), m.end(), len(text[:end].rstrip())))
     if not turns:
         turns = [Turn("", 0, len(text))]
+    elif text[: marks[0].start()].strip():  # a header: import pseudonymises it as the preamble
+        turns.insert(0, Turn("", 0, len(text[: marks[0].start()].rstrip())))
     return Transcript(item["id"], text, tuple(turns), "txt", "", "fr")
 
 

@@ -54,9 +54,11 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "EMAIL",  # spelled out in speech: "sandrine point martin arobase orange point fr"
         re.compile(
-            r"\b\w+(?:\s+(?:(?:point|dot|tiret|underscore)\s+)?\w+){0,5}?\s+(?:arobase|at)\s+\w+"
-            r"(?:[\s-]+\w+)*?\s+(?:point|dot)\s+(?:fr|com|net|org|eu|io|de|be|ch|co)\b"
-            r"(?:\s+(?:point|dot)\s+uk)?",
+            r"\b(?!(?:est|mon|ma|mes|me|moi|à|adresse|mail|e-mail|mél|courriel|alors|donc|voilà"
+            r"|oui|euh|bon|bah|hein|sinon|simplement|tout|écrivez|écrire|notez|note)\b)"
+            r"[\w-]+(?:,?\s+(?:(?:point|dot|tiret|underscore),?\s+)?[\w-]+){0,5}?,?\s+"
+            r"(?:arobase|at),?\s+[\w-]+(?:,?[\s-]+[\w-]+)*?,?\s+(?:point|dot),?\s+"
+            r"(?:fr|com|net|org|eu|io|de|be|ch|co)\b(?:\s+(?:point|dot)\s+uk)?",
             re.IGNORECASE,
         ),
     ),
@@ -101,6 +103,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"|\b\d{3} \d{3} \d{3} \d{5}\b"  # SIRET as printed
             r"|\b(?=[A-Z0-9]*\d{4})(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8,}\b"  # mixed codes: 19AB45287
             r"|\b[A-Z]{1,3}-(?=(?:-?\d){6})\d+(?:-\d+)+\b"  # badge numbers: V-2024-10417
+            r"|(?<![\d.,])\b\d{7,}\b(?![.,]\d)(?!\s*(?:€|euros?|dollars?|%))"  # a bare number
         ),
     ),
     (
@@ -135,6 +138,31 @@ _ORG_CONTEXT = re.compile(
     rf"prestataire|employeur|laboratoire|labo|racheté par|rachat de|travaille pour|travaillé pour|"
     rf"travaillais pour),?\s+)(?:de\s+|d['’]|l['’]|la\s+|le\s+|les\s+)?"
     rf"(?P<name>{_NAME_SEQ}(?:\s*&\s*{_NAME})?)"
+)
+_ORG_APPOSED = re.compile(  # "Alliance, la mutuelle", "Aleph Alpha, une boîte de Heidelberg"
+    rf"(?<![\w-])(?P<name>(?:(?:Le|La|Les|L['’])\s?)?{_NAME_SEQ}),\s+(?:la|le|l['’]|une|un|notre)\s*"
+    rf"(?:mutuelle|banque|boîte|société|entreprise|start-up|startup|PME|ETI|cabinet|groupe|"
+    rf"coopérative|enseigne|assureur|agence|association|fondation|éditeur|plateforme|filiale|"
+    rf"usine|labo|laboratoire|clinique|école|franchise|maison|chaîne|marque|fabricant|"
+    rf"holding|transporteur|mutuelle)\b"
+)
+_ORG_WE = re.compile(  # "nous, Le Fournil, on a quatorze magasins"
+    rf"\b(?i:nous|chez nous),\s+(?P<name>(?:(?:Le|La|Les|L['’])\s?)?{_NAME_SEQ}),\s+(?i:on|nous)\b"
+)
+_ORG_NAMED_AFTER = re.compile(  # "une agence locale, Intérim 44, à Saint-Nazaire"
+    rf"\b(?:un|une|l['’]|le|la|notre|leur)\s*(?:intégrateur|agence|boîte|société|entreprise|"
+    rf"cabinet|start-up|startup|PME|ETI|fournisseur|prestataire|éditeur|sous-traitant|banque|"
+    rf"mutuelle|assureur|organisme|association|coopérative|enseigne|transporteur)"
+    rf"(?:\s+[a-zà-ÿ-]+)?(?:\s+(?:de|d['’]|à)\s*{_NAME})?,\s+"
+    rf"(?P<name>{_NAME_SEQ}(?:\s+\d{{1,3}})?)(?=\s*[,.;)…]|\s+(?:à|qui|de|en|pour)\b)"
+)
+_NICKNAME_AFTER = re.compile(  # "Jean-Baptiste Ferrand, JB pour tout le monde"
+    r"(?<![\w-])(?P<name>[A-Z]{2,4}) pour (?:tout le monde|tous|les intimes|les collègues)\b"
+)
+_ORG_LOWER_FAMILY = re.compile(r"\b(?P<name>[a-zà-ÿ][\w-]{2,}) (?:et|&) (?:fils|frères|cie)\b")
+_NICKNAME = re.compile(  # "qu'on appelle tous JML", "surnommé Jojo"
+    rf"(?i:\bqu['’]on\s+appelle|\bque\s+tout\s+le\s+monde\s+appelle|\bsurnommée?|\balias)"
+    rf"\s+(?i:tous\s+|toutes\s+|tous\s+ici\s+)?[«\"]?\s?(?P<name>[A-Z]{{2,4}}|{_NAME})"
 )
 _ORG_PREFIX = re.compile(
     rf"\b(?:(?i:université|école|lycée|hôpital|clinique|centre hospitalier)|CHU|CHR|"
@@ -224,6 +252,11 @@ def _known_word(token: str) -> bool:
     return token in _lexicon() or _lemma(token) in _lexicon() or _lemma(token) != token
 
 
+def known_word(word: str) -> bool:
+    """An ordinary French word in any case ("Salariée"), and no first name."""
+    return not is_first_name(word) and _known_word(word.lower())
+
+
 def _lower_first_name(token: str) -> bool:
     if "-" in token:  # "marc-antoine"
         return all(part in _lower_first_names() for part in token.split("-"))
@@ -308,9 +341,18 @@ class Detector:
             m = _APPOSED_ACRONYM.match(text, f.end)
             initials = "".join(w[0] for w in re.split(r"[\s&'’-]+", f.text) if w[:1].isupper())
             if m and len(initials) >= 2 and m.group(1) == initials.upper():
-                s, e = m.span(1)
-                if not any(g.start < e and s < g.end for g in out):
-                    out.append(Found(s, e, "ENTREPRISE", m.group(1), "acronym"))
+                out = _add(out, Found(*m.span(1), "ENTREPRISE", m.group(1), "acronym"))
+            # The acronym first, its words after: "TMB, Terminaux Manutention du Bassin".
+            m = _APPOSED_WORDS.match(text, f.end)
+            if m and re.fullmatch(r"[A-Z]{2,6}", f.text):
+                words = [w for w in re.split(r"[\s'’-]+", m.group(1)) if w[:1].isupper()]
+                if "".join(w[0] for w in words) == f.text:
+                    out = _add(out, Found(*m.span(1), "ENTREPRISE", m.group(1), "acronym"))
+            # The acronym that starts a longer name, alone elsewhere: "CMA CGM" and "CMA".
+            head = f.text.split()[0]
+            if " " in f.text and re.fullmatch(r"[A-Z]{2,6}", head) and not self.is_never(head):
+                for a in re.finditer(rf"(?<![\w-]){head}(?![\w-])", text):
+                    out = _add(out, Found(a.start(), a.end(), "ENTREPRISE", head, "acronym"))
         return sorted(out, key=lambda f: f.start)
 
     def _unknown_proper_nouns(self, text: str) -> list[Found]:
@@ -363,9 +405,26 @@ class Detector:
         for m in _INITIAL_NAME.finditer(text):
             if not common_word(m.group().split()[-1]):
                 out.append(Found(m.start(), m.end(), "PERSONNE", m.group(), "initial"))
-        for m in _ORG_CONTEXT.finditer(text):
-            s, e = m.span("name")
-            out.append(Found(s, e, "ENTREPRISE", text[s:e], "context"))
+        for pattern, kind in (
+            (_ORG_CONTEXT, "ENTREPRISE"),
+            (_ORG_APPOSED, "ENTREPRISE"),
+            (_ORG_WE, "ENTREPRISE"),
+            (_ORG_NAMED_AFTER, "ENTREPRISE"),
+            (_NICKNAME, "PERSONNE"),
+            (_NICKNAME_AFTER, "PERSONNE"),
+        ):
+            for m in pattern.finditer(text):
+                s, e = m.span("name")
+                words = _DETERMINER.sub("", text[s:e]).split()
+                if pattern is not _ORG_CONTEXT and all(common_word(w) for w in words):
+                    if pattern in (_NICKNAME, _NICKNAME_AFTER) or sentence_start(text, s):
+                        continue  # "Bon, la boîte a décidé", "qu'on appelle Maintenance"
+                if kind == "ENTREPRISE" and pattern is not _ORG_CONTEXT and is_first_name(words[0]):
+                    continue  # "Martin, le client": a person, the name rules' job
+                out.append(Found(s, e, kind, text[s:e], "context"))
+        for m in _ORG_LOWER_FAMILY.finditer(text):
+            if not _known_word(m.group("name")):  # "chambriard et fils"
+                out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
         for pattern in (_ORG_PREFIX, _ORG_SUFFIX):
             for m in pattern.finditer(text):
                 if pattern is _ORG_SUFFIX and all(common_word(w) for w in m.group().split()[:-1]):
@@ -387,6 +446,15 @@ class Detector:
                 ):
                     end += rest.end()
                 out.append(Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name"))
+                continue
+            if token.islower() and is_first_name(token.capitalize()):
+                rest = re.match(r"\s+([a-zà-ÿ][a-zà-ÿ-]{2,})\b", text[m.end() :])
+                surname = rest.group(1) if rest else ""
+                if surname and not (surname in _stop_words() or _known_word(surname)):
+                    end = m.end() + rest.end()
+                    out.append(
+                        Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name")
+                    )
                 continue
             if not is_first_name(token):
                 continue
@@ -549,6 +617,14 @@ _CAPITALISED_RUN = re.compile(
 )
 _ACRONYM_CUE = re.compile(r"(?:\b[ld]['’]|\bchez\s|\bà\s)$")
 _APPOSED_ACRONYM = re.compile(r"\s*[,(]\s*([A-Z]{2,6})\b")
+_APPOSED_WORDS = re.compile(rf"\s*[,(]\s*({_NAME}(?:\s+(?:{_PARTICLE}\s*)?{_NAME}){{1,5}})")
+
+
+def _add(found: list[Found], new: Found) -> list[Found]:
+    """`found` plus `new` unless it overlaps one of them."""
+    if any(f.start < new.end and new.start < f.end for f in found):
+        return found
+    return found + [new]
 _NAME_RULES = {"first_name", "legal", "context", "gazetteer", "title", "initial"}
 ROLE_ABBREV = {"ENQ", "INT", "REP", "RES", "RESP", "ITW", "MOD", "ANIM", "QR"}
 

@@ -23,6 +23,7 @@ from qualkit.name_detection import (
     common_word,
     fold,
     is_first_name,
+    known_word,
     loose_pattern,
     word_list,
 )
@@ -160,8 +161,8 @@ def speaker_name(detector: Detector, speaker: str) -> list[Found]:
     """A speaker label that is a person's name ("Karine Dufresne", "S. Lefèvre")."""
     if detector.is_never(speaker) or ANY_PLACEHOLDER.fullmatch(speaker):
         return []
-    if re.fullmatch(r"[A-ZÉ][a-zé]{1,5}\.", speaker):
-        return []  # an abbreviated role: "Int.", "Rép.", "Enq."
+    if re.fullmatch(r"[A-ZÉ][a-zé]{1,5}\.", speaker) or speaker.upper() in ROLE_ABBREV:
+        return []  # an abbreviated role: "Int.", "Rép.", "Enq.", "RESP"
     words = speaker.split()
     if re.fullmatch(r"(?:[A-Z]\.?-?){2,3}", speaker) and speaker.upper() not in ROLE_ABBREV:
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # initials: "M.D."
@@ -173,8 +174,10 @@ def speaker_name(detector: Detector, speaker: str) -> list[Found]:
     if found:
         return found
     if 1 <= len(words) <= 4 and all(w[0].isupper() for w in words):
-        if len(words) == 1 and (speaker.isupper() and len(speaker) <= 3 or common_word(speaker)):
-            return []  # initials or a role word
+        if len(words) == 1 and (
+            speaker.isupper() and len(speaker) <= 3 or common_word(speaker) or known_word(speaker)
+        ):
+            return []  # initials or a role word ("Salariée")
         if any(common_word(w) for w in words) and not any(is_first_name(w) for w in words):
             return []  # "Responsable Qualité"
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]
