@@ -42,6 +42,7 @@ SETS = {
     "unseen before round 5, then studied: names_final5.jsonl": "names_final5.jsonl",
     "unseen before round 6, then studied: names_final6.jsonl": "names_final6.jsonl",
     "unseen before round 7, then studied: names_final7.jsonl": "names_final7.jsonl",
+    "unseen before round 8, then studied: names_final8.jsonl": "names_final8.jsonl",
 }
 LABEL = re.compile(r"^(?P<label>[^\s:][^:\n]{0,40}?) ?: ", re.MULTILINE)
 GROUPS = {

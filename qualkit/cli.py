@@ -405,7 +405,6 @@ def evaluate(
     from qualkit.codebook import load_codebook
     from qualkit.coding import evaluate_file, read_labelled
     from qualkit.embedding import DEFAULT_EMBEDDER
-
     from qualkit.store import Project
 
     book = load_codebook(codebook)

@@ -82,6 +82,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     (
+        "TELEPHONE",  # North American: "418 656-2131", "(514) 872-3391", "1 800 555-0199"
+        re.compile(r"(?<![\d+])(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}-\d{4}(?!\d)"),
+    ),
+    (
         "TELEPHONE",  # an extension: "poste 4521", "ligne directe 4521"
         re.compile(r"(?i:\b(?:poste|extension|ligne directe)\s*(?:n°\s*)?)\d{3,5}\b"),
     ),
@@ -155,6 +159,12 @@ _ORG_NAMED_AFTER = re.compile(  # "une agence locale, Intérim 44, à Saint-Naza
     rf"mutuelle|assureur|organisme|association|coopérative|enseigne|transporteur)"
     rf"(?:\s+[a-zà-ÿ-]+)?(?:\s+(?:de|d['’]|à)\s*{_NAME})?,\s+"
     rf"(?P<name>{_NAME_SEQ}(?:\s+\d{{1,3}})?)(?=\s*[,.;)…]|\s+(?:à|qui|de|en|pour)\b)"
+)
+_RELATION = re.compile(  # "c'est Pierre, mon alternant, qui", "Rose, ma collègue"
+    rf"(?<![\w-])(?P<name>{_NAME}),\s+(?:mon|ma|notre|son|sa|leur)\s+(?:collègue|alternante?|"
+    rf"associée?|adjointe?|cheff?e|stagiaire|responsable|directeur|directrice|manager|"
+    rf"assistante?|binôme|boss|patron|patronne|n\+1|n\+2|supérieure?|DRH|RH|mari|femme|"
+    rf"compagne|compagnon|fils|fille|frère|sœur|cousine?|voisine?|amie?|copine?|copain)\b"
 )
 _NICKNAME_AFTER = re.compile(  # "Jean-Baptiste Ferrand, JB pour tout le monde"
     r"(?<![\w-])(?P<name>[A-Z]{2,4}) pour (?:tout le monde|tous|les intimes|les collègues)\b"
@@ -412,13 +422,17 @@ class Detector:
             (_ORG_NAMED_AFTER, "ENTREPRISE"),
             (_NICKNAME, "PERSONNE"),
             (_NICKNAME_AFTER, "PERSONNE"),
+            (_RELATION, "PERSONNE"),
         ):
             for m in pattern.finditer(text):
                 s, e = m.span("name")
                 words = _DETERMINER.sub("", text[s:e]).split()
-                if pattern is not _ORG_CONTEXT and all(common_word(w) for w in words):
-                    if pattern in (_NICKNAME, _NICKNAME_AFTER) or sentence_start(text, s):
-                        continue  # "Bon, la boîte a décidé", "qu'on appelle Maintenance"
+                if (
+                    pattern is not _ORG_CONTEXT
+                    and all(common_word(w) for w in words)
+                    and (kind == "PERSONNE" or sentence_start(text, s))
+                ):
+                    continue  # "Bon, la boîte a décidé", "qu'on appelle Maintenance"
                 if kind == "ENTREPRISE" and pattern is not _ORG_CONTEXT and is_first_name(words[0]):
                     continue  # "Martin, le client": a person, the name rules' job
                 out.append(Found(s, e, kind, text[s:e], "context"))
@@ -503,6 +517,12 @@ class Detector:
             ordinary = len(words) > 1 and all(common_word(w) for w in words)
             if ordinary and (sentence_start(text, start) or kind == "PERSONNE"):
                 continue  # "Directeur Industriel" is a job, not a person
+            if (
+                kind == "PERSONNE"
+                and re.fullmatch(r"[A-Z]\.\s?\S+", span)
+                and common_word(words[-1])
+            ):
+                continue  # "R. Oui": an abbreviated label and a word
             if kind == "PERSONNE" and span.isupper() and len(span) <= 3:
                 continue  # initials ("JF"): a transcriber's convention, kept
             out.append(Found(start, end, kind, span, "ner"))
@@ -625,6 +645,8 @@ def _add(found: list[Found], new: Found) -> list[Found]:
     if any(f.start < new.end and new.start < f.end for f in found):
         return found
     return found + [new]
+
+
 _NAME_RULES = {"first_name", "legal", "context", "gazetteer", "title", "initial"}
 ROLE_ABBREV = {"ENQ", "INT", "REP", "RES", "RESP", "ITW", "MOD", "ANIM", "QR"}
 

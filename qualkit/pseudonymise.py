@@ -166,6 +166,8 @@ def speaker_name(detector: Detector, speaker: str) -> list[Found]:
     words = speaker.split()
     if re.fullmatch(r"(?:[A-Z]\.?-?){2,3}", speaker) and speaker.upper() not in ROLE_ABBREV:
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # initials: "M.D."
+    if re.fullmatch(r"[A-Z]\.(?:-[A-Z]\.)?\s?[A-ZÉ][\w'’-]+", speaker):
+        return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # "S. Poirier"
     if len(words) in (2, 3) and is_first_name(words[0]) and all(w[0].isupper() for w in words):
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # "Camille Besson"
     found = [
