@@ -54,6 +54,10 @@ def replaced(text: str, **lists) -> str:
         ("voir https://linkedin.com/in/sandrine-lefevre.", "sandrine-lefevre"),
         ("mon matricule 45872-B", "45872"),
         ("IBAN FR76 3000 6000 0112 3456 7890 189", "3000 6000"),
+        ("c'est k, ben, saïd, arobase, datalyse, point, io", "datalyse"),
+        ("c'est marie-claude point riviere arobase groupe-horizon point com", "groupe-horizon"),
+        ("au bureau, 418 656-2131 poste 4410", "656-2131"),
+        ("son numéro allocataire c'est le 4587215, noté", "4587215"),
     ],
 )
 def test_pseudonymise_identifiers_never_survive(text, secret):
@@ -67,6 +71,8 @@ def test_pseudonymise_identifiers_never_survive(text, secret):
         ("Le RGPD, la DSI et les RH en parlent.", ["RGPD", "DSI", "RH"]),
         ("Chez [ENTREPRISE_1] à [LIEU_2], on avance.", ["[ENTREPRISE_1]", "[LIEU_2]"]),
         ("Il y a 100 000 000 de lignes et 2 500 personnes.", ["100 000 000", "2 500"]),
+        ("Un budget de 2500000 euros.", ["2500000"]),
+        ("Bon, la boîte a décidé. Voilà, la société a suivi.", ["Bon", "Voilà"]),
     ],
 )
 def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
@@ -83,6 +89,13 @@ def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
         ("je travaille chez Orange depuis dix ans", "Orange"),
         ("notre fournisseur, Usinage Perrin SAS, suit", "Usinage Perrin"),
         ("le cabinet Delorme Conseil nous accompagne", "Delorme"),
+        ("par exemple Alliance, la mutuelle, a dit non", "Alliance"),
+        ("une agence locale, Intérim 44, à côté", "Intérim 44"),
+        ("chez TMB, Terminaux Manutention du Bassin, on charge", "Terminaux Manutention"),
+        ("présidé par J.-M. Lefèvre, qu'on appelle tous JML.", "JML"),
+        ("c'est Pierre, mon alternant, qui poste", "Pierre"),
+        ("un chef qui s'appelait pierre garnier, très strict", "garnier"),
+        ("une pme à thiers, chambriard et fils, des couteaux", "chambriard"),
     ],
 )
 def test_pseudonymise_patterns_find_names_without_a_model(text, name):
