@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import time
 from collections import Counter
 from pathlib import Path
@@ -30,6 +29,7 @@ from qualkit.data import Transcript, Turn
 from qualkit.nlp import entity_pipeline
 from qualkit.pseudonym_map import PseudonymMap
 from qualkit.pseudonymise import Detector, Edit, Pseudonymiser
+from qualkit.speakers import DEFAULT_LABEL_PATTERN
 
 DATA = Path(__file__).resolve().parent / "data"
 SETS = {
@@ -43,8 +43,8 @@ SETS = {
     "unseen before round 6, then studied: names_final6.jsonl": "names_final6.jsonl",
     "unseen before round 7, then studied: names_final7.jsonl": "names_final7.jsonl",
     "unseen before round 8, then studied: names_final8.jsonl": "names_final8.jsonl",
+    "unseen before round 9, then studied: names_final9.jsonl": "names_final9.jsonl",
 }
-LABEL = re.compile(r"^(?P<label>[^\s:][^:\n]{0,40}?) ?: ", re.MULTILINE)
 GROUPS = {
     "persons": {"PERSON"},
     "organisations": {"ORG"},
@@ -56,17 +56,25 @@ GROUPS = {
 
 
 def as_transcript(item: dict) -> Transcript:
-    """Turns as the reader builds them: a label at the start of a line, words up to the next."""
+    """Turns as the reader builds them: a speaker label at the start of a line (the reader's own
+    pattern, timestamps allowed), words up to the next label; text before the first label is the
+    header, which import pseudonymises as the preamble."""
     text = item["text"]
-    marks = list(LABEL.finditer(text))
+    marks = []  # (label, start of the words)
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        m = DEFAULT_LABEL_PATTERN.match(line.rstrip("\n"))
+        if m:
+            marks.append((m.group("label"), offset + m.start("text"), offset))
+        offset += len(line)
     turns = []
-    for i, m in enumerate(marks):
-        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
-        turns.append(Turn(m.group("label"), m.end(), len(text[:end].rstrip())))
+    for i, (label, start, _) in enumerate(marks):
+        end = marks[i + 1][2] if i + 1 < len(marks) else len(text)
+        turns.append(Turn(label, start, len(text[:end].rstrip())))
     if not turns:
         turns = [Turn("", 0, len(text))]
-    elif text[: marks[0].start()].strip():  # a header: import pseudonymises it as the preamble
-        turns.insert(0, Turn("", 0, len(text[: marks[0].start()].rstrip())))
+    elif text[: marks[0][2]].strip():
+        turns.insert(0, Turn("", 0, len(text[: marks[0][2]].rstrip())))
     return Transcript(item["id"], text, tuple(turns), "txt", "", "fr")
 
 

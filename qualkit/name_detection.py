@@ -47,7 +47,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         "EMAIL",
         re.compile(
             r"(?<![\w.+-])[\w.+-]+\s?(?:@|\[at\]|\(at\))\s?[\w-]+"
-            r"(?:(?:\.|\s?\[dot\]\s?|\s?\(dot\)\s?|\s?\[point\]\s?)[\w-]+)+",
+            r"(?:(?:\.|\s?[\[(](?:dot|point)[\])]\s?)[\w-]+)+",
             re.UNICODE,
         ),
     ),
@@ -127,11 +127,11 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "IDENTIFIANT",  # numbers named as identifiers: "matricule 45872", "SIRET 123 456 789 00012"
         re.compile(
-            r"(?i:\b(?:matricule|siret|siren|n°\s*de\s*sécu(?:rité sociale)?|numéro\s+(?:de\s+)?"
-            r"(?:badge|salarié|employé|client|dossier|sécu|sécurité sociale|contrat|permis|"
-            r"passeport|carte)|badge|identifiant|employee id|id|permis|passeport|"
-            r"immatriculation|plaque)\b[\s:°n.,]*)"
-            r"(?P<value>[A-Z0-9][A-Z0-9 .-]{2,22}\d)"
+            r"(?i:\b(?:matricule|siret|siren|n°\s*de\s*sécu(?:rité sociale)?|"
+            r"numéro\s+(?:de\s+|d['’]|du\s+)?[\wé-]+|badge|identifiant|employee id|id|permis|"
+            r"passeport|cin|avs|nir|rg|immatriculation|plaque)\b[\s:°n.,]*"
+            r"(?:c['’]est\s+(?:le\s+)?|voilà\s*:?\s*)?)"
+            r"(?P<value>[A-Z0-9][A-Z0-9 ./-]{2,22}\d)"
         ),
     ),
 ]
@@ -169,10 +169,15 @@ _RELATION = re.compile(  # "c'est Pierre, mon alternant, qui", "Rose, ma collèg
 _NICKNAME_AFTER = re.compile(  # "Jean-Baptiste Ferrand, JB pour tout le monde"
     r"(?<![\w-])(?P<name>[A-Z]{2,4}) pour (?:tout le monde|tous|les intimes|les collègues)\b"
 )
+_LOWER_CUE = re.compile(  # before a lower-case first name: "mon collègue julien", "m appelle"
+    r"(?:\b(?:collègue|cheff?e|directeur|directrice|adjointe?|associée?|stagiaire|alternante?|"
+    r"mari|femme|fils|fille|frère|sœur|madame|monsieur)|\bm['’ ]appelle|\bavec)\s+$"
+)
 _ORG_LOWER_FAMILY = re.compile(r"\b(?P<name>[a-zà-ÿ][\w-]{2,}) (?:et|&) (?:fils|frères|cie)\b")
 _NICKNAME = re.compile(  # "qu'on appelle tous JML", "surnommé Jojo"
-    rf"(?i:\bqu['’]on\s+appelle|\bque\s+tout\s+le\s+monde\s+appelle|\bsurnommée?|\balias)"
-    rf"\s+(?i:tous\s+|toutes\s+|tous\s+ici\s+)?[«\"]?\s?(?P<name>[A-Z]{{2,4}}|{_NAME})"
+    rf"(?i:\bqu['’]on\s+appelle|\bque\s+tout\s+le\s+monde\s+appelle|\bsurnommée?|\balias|"
+    rf"\b(?:tout\s+le\s+monde|on|ils|elles)\s+m['’]appellen?t?)"
+    rf"\s+(?i:tous\s+|toutes\s+|tous\s+ici\s+)?[«\"]?\s?(?P<name>[A-Z]{{2,4}}\b|{_NAME})"
 )
 _ORG_PREFIX = re.compile(
     rf"\b(?:(?i:université|école|lycée|hôpital|clinique|centre hospitalier)|CHU|CHR|"
@@ -180,7 +185,7 @@ _ORG_PREFIX = re.compile(
     rf"Groupe|Société|Cabinet|Fonderies?|Transports|Établissements|Ets|Laboratoires?|"
     rf"Mécanique|Usinage|Ateliers?|Forges|Clinique|Banque|Caisse|Crédit|Université|École|"
     rf"Institut|Lycée|IUT|IAE|Agence|Imprimerie|Garage|Menuiserie|Chaudronnerie|Plasturgie|"
-    rf"Maison)"
+    rf"Maison|Moulins?|Mutuelle|Fiduciaire|Coopérative|Brasserie|Fromagerie)"
     rf"(?:\s+(?:{_PARTICLE})\s*|\s+)(?:{_NAME_SEQ}|[A-Z]{{2,}})"
 )
 _ORG_SUFFIX = re.compile(
@@ -358,6 +363,14 @@ class Detector:
                 words = [w for w in re.split(r"[\s'’-]+", m.group(1)) if w[:1].isupper()]
                 if "".join(w[0] for w in words) == f.text:
                     out = _add(out, Found(*m.span(1), "ENTREPRISE", m.group(1), "acronym"))
+            # The acronym just before: "à la SLN, la Société Le Nickel".
+            before = _ACRONYM_BEFORE.search(text[max(0, f.start - 16) : f.start])
+            if before and before.group(1) == initials.upper():
+                s = f.start - len(before.group()) + before.start(1) - before.start()
+                out = _add(
+                    out,
+                    Found(s, s + len(before.group(1)), "ENTREPRISE", before.group(1), "acronym"),
+                )
             # The acronym that starts a longer name, alone elsewhere: "CMA CGM" and "CMA".
             head = f.text.split()[0]
             if " " in f.text and re.fullmatch(r"[A-Z]{2,6}", head) and not self.is_never(head):
@@ -461,6 +474,17 @@ class Detector:
                     end += rest.end()
                 out.append(Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name"))
                 continue
+            if (
+                token.islower()
+                and is_first_name(token.capitalize())
+                and _LOWER_CUE.search(text[max(0, m.start() - 20) : m.start()])
+            ):
+                end = m.end()
+                rest = re.match(r"\s+([a-zà-ÿ][a-zà-ÿ-]{2,})\b", text[end:])
+                if rest and not (rest.group(1) in _stop_words() or _known_word(rest.group(1))):
+                    end += rest.end()
+                out.append(Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name"))
+                continue
             if token.islower() and is_first_name(token.capitalize()):
                 rest = re.match(r"\s+([a-zà-ÿ][a-zà-ÿ-]{2,})\b", text[m.end() :])
                 surname = rest.group(1) if rest else ""
@@ -517,6 +541,8 @@ class Detector:
             ordinary = len(words) > 1 and all(common_word(w) for w in words)
             if ordinary and (sentence_start(text, start) or kind == "PERSONNE"):
                 continue  # "Directeur Industriel" is a job, not a person
+            if re.match(r"[A-Z]\.?\s*[-—–]\s", span):
+                continue  # "Q - Vous", "I. — Oui": a label letter and a word
             if (
                 kind == "PERSONNE"
                 and re.fullmatch(r"[A-Z]\.\s?\S+", span)
@@ -637,6 +663,7 @@ _CAPITALISED_RUN = re.compile(
 )
 _ACRONYM_CUE = re.compile(r"(?:\b[ld]['’]|\bchez\s|\bà\s)$")
 _APPOSED_ACRONYM = re.compile(r"\s*[,(]\s*([A-Z]{2,6})\b")
+_ACRONYM_BEFORE = re.compile(r"\b([A-Z]{2,6})\s*[,(]\s*(?:la |le |les |l['’])?$")
 _APPOSED_WORDS = re.compile(rf"\s*[,(]\s*({_NAME}(?:\s+(?:{_PARTICLE}\s*)?{_NAME}){{1,5}})")
 
 

@@ -161,8 +161,13 @@ def speaker_name(detector: Detector, speaker: str) -> list[Found]:
     """A speaker label that is a person's name ("Karine Dufresne", "S. Lefèvre")."""
     if detector.is_never(speaker) or ANY_PLACEHOLDER.fullmatch(speaker):
         return []
-    if re.fullmatch(r"[A-ZÉ][a-zé]{1,5}\.", speaker) or speaker.upper() in ROLE_ABBREV:
-        return []  # an abbreviated role: "Int.", "Rép.", "Enq.", "RESP"
+    if (
+        re.fullmatch(r"[A-ZÉ][a-zé]{1,5}\.|[A-ZÉ]{3,8}\.", speaker)
+        or speaker.upper() in ROLE_ABBREV
+    ):
+        return []  # an abbreviated role: "Int.", "Rép.", "Enq.", "CHAUFF.", "RESP"
+    if re.search(r"\d|_", speaker):
+        return []  # a numbered speaker: "SPEAKER_00", "P1", "Locuteur 2"
     words = speaker.split()
     if re.fullmatch(r"(?:[A-Z]\.?-?){2,3}", speaker) and speaker.upper() not in ROLE_ABBREV:
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # initials: "M.D."
