@@ -22,7 +22,7 @@ ANY_PLACEHOLDER = re.compile(r"\[[A-ZÉ_]+_(?:\d+|[A-Z])\]")
 
 _UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
 _LOW = "a-zàâäçéèêëîïôöùûüÿæœñíóúãõ"
-_NAME = rf"[{_UP}][{_LOW}{_UP}]+(?:['’][{_UP}][{_LOW}]+)?(?:-[{_UP}][{_LOW}{_UP}]+)*"
+_NAME = rf"[{_UP}][{_LOW}{_UP}]+(?:['’](?:[{_UP}][{_LOW}]+|h\b))?(?:-[{_UP}][{_LOW}{_UP}]+)*"
 _PARTICLE = (
     r"(?:de la|de l['’]|du|des|de|d['’]|van der|van den|van|von|der|le|la|ben|bin|el|al|dos|"
     r"da|di|mac|o['’])"
@@ -56,7 +56,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"\b(?!(?:est|mon|ma|mes|me|moi|à|adresse|mail|e-mail|mél|courriel|alors|donc|voilà"
             r"|oui|euh|bon|bah|hein|sinon|simplement|tout|écrivez|écrire|notez|note)\b)"
-            r"[\w-]+(?:,?\s+(?:(?:point|dot|tiret|underscore),?\s+)?[\w-]+){0,5}?,?\s+"
+            r"[\w.-]*\w(?:,?\s+(?:(?:point|dot|tiret|underscore),?\s+)?[\w-]+){0,5}?,?\s+"
             r"(?:arobase|at),?\s+[\w-]+(?:,?[\s-]+[\w-]+)*?,?\s+(?:point|dot),?\s+"
             r"(?:fr|com|net|org|eu|io|de|be|ch|co)\b(?:\s+(?:point|dot)\s+uk)?",
             re.IGNORECASE,
@@ -141,7 +141,7 @@ _ORG_CONTEXT = re.compile(
     rf"fournisseur|concurrent|concurrents|filiale|banque|agence|start-up|startup|partenaire|"
     rf"prestataire|employeur|laboratoire|labo|racheté par|rachat de|travaille pour|travaillé pour|"
     rf"travaillais pour),?\s+)(?:de\s+|d['’]|l['’]|la\s+|le\s+|les\s+)?"
-    rf"(?P<name>{_NAME_SEQ}(?:\s*&\s*{_NAME})?)"
+    rf"(?P<name>{_NAME_SEQ}(?:\s*(?:&|et)\s*{_NAME_SEQ})?)"
 )
 _ORG_APPOSED = re.compile(  # "Alliance, la mutuelle", "Aleph Alpha, une boîte de Heidelberg"
     rf"(?<![\w-])(?P<name>(?:(?:Le|La|Les|L['’])\s?)?{_NAME_SEQ}),\s+(?:la|le|l['’]|une|un|notre)\s*"
@@ -149,6 +149,11 @@ _ORG_APPOSED = re.compile(  # "Alliance, la mutuelle", "Aleph Alpha, une boîte 
     rf"coopérative|enseigne|assureur|agence|association|fondation|éditeur|plateforme|filiale|"
     rf"usine|labo|laboratoire|clinique|école|franchise|maison|chaîne|marque|fabricant|"
     rf"holding|transporteur|mutuelle)\b"
+)
+_ORG_CALLED = re.compile(  # "une startup qui s'appelle vizia lab", "la boîte qui s'appelle Kelvio"
+    rf"\b(?:boîte|société|entreprise|start-?up|cabinet|agence|association|éditeur|fournisseur|"
+    rf"prestataire|PME|logiciel)\s+qui\s+s['’ ]appel(?:le|ait)\s+"
+    rf"(?P<name>{_NAME_SEQ}|[a-zà-ÿ][\w-]+(?:\s[a-zà-ÿ][\w-]+)?(?=\s+(?:le|la|les|et|qui|on|il|elle|,|\.)))"
 )
 _ORG_WE = re.compile(  # "nous, Le Fournil, on a quatorze magasins"
     rf"\b(?i:nous|chez nous),\s+(?P<name>(?:(?:Le|La|Les|L['’])\s?)?{_NAME_SEQ}),\s+(?i:on|nous)\b"
@@ -166,6 +171,9 @@ _RELATION = re.compile(  # "c'est Pierre, mon alternant, qui", "Rose, ma collèg
     rf"assistante?|binôme|boss|patron|patronne|n\+1|n\+2|supérieure?|DRH|RH|mari|femme|"
     rf"compagne|compagnon|fils|fille|frère|sœur|cousine?|voisine?|amie?|copine?|copain)\b"
 )
+_GREETING = re.compile(  # "Merci Soraya, on peut commencer", "Bonjour Maëlle."
+    rf"\b(?i:merci|bonjour|bonsoir|salut|au revoir|enchantée?)\s+(?P<name>{_NAME})(?=\s*[,.!?…])"
+)
 _NICKNAME_AFTER = re.compile(  # "Jean-Baptiste Ferrand, JB pour tout le monde"
     r"(?<![\w-])(?P<name>[A-Z]{2,4}) pour (?:tout le monde|tous|les intimes|les collègues)\b"
 )
@@ -176,7 +184,7 @@ _LOWER_CUE = re.compile(  # before a lower-case first name: "mon collègue julie
 _ORG_LOWER_FAMILY = re.compile(r"\b(?P<name>[a-zà-ÿ][\w-]{2,}) (?:et|&) (?:fils|frères|cie)\b")
 _NICKNAME = re.compile(  # "qu'on appelle tous JML", "surnommé Jojo"
     rf"(?i:\bqu['’]on\s+appelle|\bque\s+tout\s+le\s+monde\s+appelle|\bsurnommée?|\balias|"
-    rf"\b(?:tout\s+le\s+monde|on|ils|elles)\s+m['’]appellen?t?)"
+    rf"\b(?:tout\s+le\s+monde|on|ils|elles)\s+m['’]appellen?t?|\btout\s+le\s+monde\s+dit)"
     rf"\s+(?i:tous\s+|toutes\s+|tous\s+ici\s+)?[«\"]?\s?(?P<name>[A-Z]{{2,4}}\b|{_NAME})"
 )
 _ORG_PREFIX = re.compile(
@@ -189,7 +197,7 @@ _ORG_PREFIX = re.compile(
     rf"(?:\s+(?:{_PARTICLE})\s*|\s+)(?:{_NAME_SEQ}|[A-Z]{{2,}})"
 )
 _ORG_SUFFIX = re.compile(
-    rf"\b{_NAME_SEQ}\s+(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|Ltd|Inc\.?|LLC|SE|AG|Group|"
+    rf"\b{_NAME_SEQ}\s+(?:&\s+)?(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|Ltd|Inc\.?|LLC|SE|AG|Group|"
     rf"Groupe|Industries|Industrie|Conseil|Consulting|Services|Technologies|Solutions|Partners|"
     rf"Associés|Ingénierie|Logistique|Systèmes|Systems|Automation|Automatisme|Mécanique|RH|"
     rf"Conseils|Recrutement|Intérim|Formation|(?:et|&) (?:Fils|Cie)|Frères)\b"
@@ -432,10 +440,12 @@ class Detector:
             (_ORG_CONTEXT, "ENTREPRISE"),
             (_ORG_APPOSED, "ENTREPRISE"),
             (_ORG_WE, "ENTREPRISE"),
+            (_ORG_CALLED, "ENTREPRISE"),
             (_ORG_NAMED_AFTER, "ENTREPRISE"),
             (_NICKNAME, "PERSONNE"),
             (_NICKNAME_AFTER, "PERSONNE"),
             (_RELATION, "PERSONNE"),
+            (_GREETING, "PERSONNE"),
         ):
             for m in pattern.finditer(text):
                 s, e = m.span("name")
@@ -536,7 +546,11 @@ class Detector:
             words = span.split()
             if len(span) < 2 or (len(words) == 1 and _DEMONYM.search(span) and common_word(span)):
                 continue  # a lone letter ("fournisseur A"), a nationality ("les Irlandais")
-            if len(words) == 1 and sentence_start(text, start) and common_word(span):
+            if (
+                len(words) == 1
+                and sentence_start(text, start)
+                and (common_word(span) or known_word(span))
+            ):
                 continue
             ordinary = len(words) > 1 and all(common_word(w) for w in words)
             if ordinary and (sentence_start(text, start) or kind == "PERSONNE"):

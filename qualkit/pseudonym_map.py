@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from qualkit.errors import QualkitError
-from qualkit.name_detection import fold
+from qualkit.name_detection import fold, is_first_name
 
 KINDS = {
     "person": "PERSONNE",
@@ -36,6 +36,21 @@ _TITLES = re.compile(
 )
 _LEGAL = re.compile(r"\s+(?:sa|sas|sasu|sarl|snc|eurl|gmbh|ltd|inc\.?|llc|se|ag)$", re.IGNORECASE)
 _PARTICLES = {"de", "du", "des", "la", "le", "van", "von", "der", "den", "d'", "ben", "el", "al"}
+
+
+_GENERIC_HEADS = set(
+    "groupe société sociéte banque caisse crédit cabinet laboratoire laboratoires université "
+    "école institut centre mutuelle agence maison compagnie établissements ets ateliers atelier "
+    "transports fonderie fonderies forges clinique hôpital lycée collège association fondation "
+    "coopérative conseil services solutions industries union fédération chambre syndicat "
+    "saint sainte grand grande nouvelle nouveau new the les le la l".split()
+)
+
+
+def _distinctive(head: str) -> bool:
+    """The first word of an organisation's name that names it alone ("Axiome" of "Axiome
+    Conseil"), not a generic head ("Groupe", "Banque", "Saint")."""
+    return fold(head) not in _GENERIC_HEADS and not is_first_name(head)
 
 
 def map_path(project_location: str, override: str | Path | None = None) -> Path:
@@ -200,8 +215,14 @@ class PseudonymMap:
                     forms.setdefault(clean, set()).add(label)
                 if entry["kind"] == "PERSONNE":
                     for word in clean.split():
-                        if len(word) >= 3 and word[0].isupper() and word.lower() not in _PARTICLES:
+                        # "mathieu" of a transcriber's "mathieu ferrand" too
+                        cased = word[0].isupper() or clean.islower()
+                        if len(word) >= 3 and cased and word.lower() not in _PARTICLES:
                             forms.setdefault(word, set()).add(label)
+                elif entry["kind"] == "ENTREPRISE" and len(clean.split()) >= 2:
+                    head = clean.split()[0]  # "Axiome" of "Axiome Conseil", "Vizia" of "Vizia Lab"
+                    if len(head) >= 4 and head[0].isupper() and _distinctive(head):
+                        forms.setdefault(head, set()).add(label)
         never = {fold(n) for n in self.never}
         out = [
             (f, next(iter(ls))) for f, ls in forms.items() if len(ls) == 1 and fold(f) not in never

@@ -89,6 +89,21 @@ class Pseudonymiser:
         labels = {id(f): self.map.placeholder_for(f.text, f.kind, interview) for f in order}
         return [Edit(f.start, f.end, f"[{labels[id(f)]}]", f.text) for f in found]
 
+    def _particles(self, text: str, edits: list[Edit]) -> list[Edit]:
+        """A surname found without the particle its full name has: "de Vaublanc" for a known
+        "Aymeric de Vaublanc"."""
+        out = []
+        for e in edits:
+            particle = LEADING_PARTICLE.search(text, max(0, e.start - 8), e.start)
+            label = e.new.strip("[]")
+            if particle and label in self.map.entries:
+                longer = fold(text[particle.start() : e.end])
+                forms = [fold(f) for f in self.map.entries[label]["forms"]]
+                if any(f.endswith(" " + longer) for f in forms):
+                    e = Edit(particle.start(), e.end, e.new, text[particle.start() : e.end])
+            out.append(e)
+        return out
+
     def _sweep(self, text: str, interview: str, edits: Sequence[Edit]) -> list[Edit]:
         """Known forms of names anywhere in the text, even where detection missed them."""
         busy = [(e.start, e.end) for e in edits] + [
@@ -133,7 +148,7 @@ class Pseudonymiser:
         for turn, (ls, _) in zip(transcript.turns, label_spans(transcript), strict=True):
             label = speaker_name(self.detector, turn.speaker)
             found += [replace(f, start=f.start + ls, end=f.end + ls) for f in label]
-        edits = self.assign(found, transcript.name)
+        edits = self._particles(text, self.assign(found, transcript.name))
         edits += self._sweep(text, transcript.name, edits)
         typed = [(m.start(), m.group().strip("[]"), None) for m in ANY_PLACEHOLDER.finditer(text)]
         ours = [(e.start, e.new.strip("[]"), e.original) for e in edits]
@@ -157,6 +172,9 @@ class Pseudonymiser:
         return replace(transcript, text=new_text, turns=tuple(turns), metadata=metadata)
 
 
+_PARTICLE_WORDS = r"de|du|des|d['’]|van|von|der|den|le|la|ben|bin|el|al|dos|da|di"
+
+
 def speaker_name(detector: Detector, speaker: str) -> list[Found]:
     """A speaker label that is a person's name ("Karine Dufresne", "S. Lefèvre")."""
     if detector.is_never(speaker) or ANY_PLACEHOLDER.fullmatch(speaker):
@@ -173,6 +191,7 @@ def speaker_name(detector: Detector, speaker: str) -> list[Found]:
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # initials: "M.D."
     if re.fullmatch(r"[A-Z]\.(?:-[A-Z]\.)?\s?[A-ZÉ][\w'’-]+", speaker):
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # "S. Poirier"
+    words = [w for w in words if not re.fullmatch(_PARTICLE_WORDS, w)]  # "Pieter van der Berg"
     if len(words) in (2, 3) and is_first_name(words[0]) and all(w[0].isupper() for w in words):
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # "Camille Besson"
     found = [
@@ -185,8 +204,10 @@ def speaker_name(detector: Detector, speaker: str) -> list[Found]:
             speaker.isupper() and len(speaker) <= 3 or common_word(speaker) or known_word(speaker)
         ):
             return []  # initials or a role word ("Salariée")
-        if any(common_word(w) for w in words) and not any(is_first_name(w) for w in words):
-            return []  # "Responsable Qualité"
+        if (all(common_word(w) for w in words) or common_word(words[0])) and not any(
+            is_first_name(w) for w in words
+        ):
+            return []  # "Responsable Qualité", "Chef Atelier"; not "Bénédicte Roux"
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]
     return []
 
