@@ -63,6 +63,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     (
+        "URL",  # dictated: "www point optronix-tregor point fr"
+        re.compile(r"(?i:\bwww\s+point\s+[\w-]+(?:\s+point\s+[\w-]+)+)"),
+    ),
+    (
         "URL",
         re.compile(
             r"\b(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]]"
@@ -87,7 +91,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ),
     (
         "TELEPHONE",  # an extension: "poste 4521", "ligne directe 4521"
-        re.compile(r"(?i:\b(?:poste|extension|ligne directe)\s*(?:n°\s*)?)\d{3,5}\b"),
+        re.compile(
+            r"(?i:\b(?:poste|extension|ligne directe)\s*(?:n°\s*)?"
+            r"(?:[.…,]+\s*(?:euh\s*[.…,]*\s*)?)?)\d{3,5}\b"
+        ),
     ),
     (
         "TELEPHONE",  # spoken: "zéro six, quarante-sept, dix-huit, vingt-deux, soixante"
@@ -107,6 +114,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"|\b\d{3} \d{3} \d{3} \d{5}\b"  # SIRET as printed
             r"|\b(?=[A-Z0-9]*\d{4})(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8,}\b"  # mixed codes: 19AB45287
             r"|\b[A-Z]{1,3}-(?=(?:-?\d){6})\d+(?:-\d+)+\b"  # badge numbers: V-2024-10417
+            r"|\b\d{2,}-\d{2,}-\d{3,}\b"  # file numbers: 59-2023-004571 (not ISO dates)
+            r"|\b[A-Z]{3}U\s?\d{6}\s?\d\b"  # containers: CMAU 123456 7
             r"|(?<![\d.,])\b\d{7,}\b(?![.,]\d)(?!\s*(?:€|euros?|dollars?|%))"  # a bare number
         ),
     ),
@@ -129,6 +138,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?i:\b(?:matricule|siret|siren|n°\s*de\s*sécu(?:rité sociale)?|"
             r"numéro\s+(?:de\s+|d['’]|du\s+)?[\wé-]+|badge|identifiant|employee id|id|permis|"
+            r"dossier|ticket|commande|facture|référence|réf\.?|conteneur|"
             r"passeport|cin|avs|nir|rg|immatriculation|plaque)\b[\s:°n.,]*"
             r"(?:c['’]est\s+(?:le\s+)?|voilà\s*:?\s*)?)"
             r"(?P<value>[A-Z0-9][A-Z0-9 ./-]{2,22}\d)"
@@ -166,7 +176,9 @@ _ORG_NAMED_AFTER = re.compile(  # "une agence locale, Intérim 44, à Saint-Naza
     rf"(?P<name>{_NAME_SEQ}(?:\s+\d{{1,3}})?)(?=\s*[,.;)…]|\s+(?:à|qui|de|en|pour)\b)"
 )
 _RELATION = re.compile(  # "c'est Pierre, mon alternant, qui", "Rose, ma collègue"
-    rf"(?<![\w-])(?P<name>{_NAME}),\s+(?:mon|ma|notre|son|sa|leur)\s+(?:collègue|alternante?|"
+    rf"(?<![\w-])(?P<name>{_NAME}),\s+(?:mon|ma|notre|son|sa|leur|(?:l['’])?une?\s+de\s+(?:mes|nos|ses))"
+    rf"\s+(?:collègues?|alternante?s?|conseill(?:er|ère)s?|agents?|technicien(?:ne)?s?|"
+    rf"opérat(?:eur|rice)s?|clientes?|"
     rf"associée?|adjointe?|cheff?e|stagiaire|responsable|directeur|directrice|manager|"
     rf"assistante?|binôme|boss|patron|patronne|n\+1|n\+2|supérieure?|DRH|RH|mari|femme|"
     rf"compagne|compagnon|fils|fille|frère|sœur|cousine?|voisine?|amie?|copine?|copain)\b"
@@ -181,6 +193,7 @@ _LOWER_CUE = re.compile(  # before a lower-case first name: "mon collègue julie
     r"(?:\b(?:collègue|cheff?e|directeur|directrice|adjointe?|associée?|stagiaire|alternante?|"
     r"mari|femme|fils|fille|frère|sœur|madame|monsieur)|\bm['’ ]appelle|\bavec)\s+$"
 )
+_LOWER_CHEZ = re.compile(r"\bchez\s+(?P<name>[a-zà-ÿ][\w-]+(?:\s[a-zà-ÿ][\w-]+)?)")
 _ORG_LOWER_FAMILY = re.compile(r"\b(?P<name>[a-zà-ÿ][\w-]{2,}) (?:et|&) (?:fils|frères|cie)\b")
 _NICKNAME = re.compile(  # "qu'on appelle tous JML", "surnommé Jojo"
     rf"(?i:\bqu['’]on\s+appelle|\bque\s+tout\s+le\s+monde\s+appelle|\bsurnommée?|\balias|"
@@ -193,7 +206,7 @@ _ORG_PREFIX = re.compile(
     rf"Groupe|Société|Cabinet|Fonderies?|Transports|Établissements|Ets|Laboratoires?|"
     rf"Mécanique|Usinage|Ateliers?|Forges|Clinique|Banque|Caisse|Crédit|Université|École|"
     rf"Institut|Lycée|IUT|IAE|Agence|Imprimerie|Garage|Menuiserie|Chaudronnerie|Plasturgie|"
-    rf"Maison|Moulins?|Mutuelle|Fiduciaire|Coopérative|Brasserie|Fromagerie)"
+    rf"Maison|Moulins?|Mutuelle|Fiduciaire|Coopérative|Brasserie|Fromagerie|Chantiers?|Pôle)"
     rf"(?:\s+(?:{_PARTICLE})\s*|\s+)(?:{_NAME_SEQ}|[A-Z]{{2,}})"
 )
 _ORG_SUFFIX = re.compile(
@@ -202,6 +215,7 @@ _ORG_SUFFIX = re.compile(
     rf"Associés|Ingénierie|Logistique|Systèmes|Systems|Automation|Automatisme|Mécanique|RH|"
     rf"Conseils|Recrutement|Intérim|Formation|(?:et|&) (?:Fils|Cie)|Frères)\b"
 )
+_LEGAL_FORM = re.compile(r"\s(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|Ltd|Inc\.?|LLC|AG)$")
 _TITLED = re.compile(rf"\b{_TITLE}\s+(?:{_PARTICLE}\s*)?{_NAME}(?:\s+{_NAME})?")
 _TITLED_LOWER = re.compile(
     r"\b(?:madame|monsieur|mademoiselle)\s+(?P<name>[a-zà-ÿ][\w'’-]+(?:\s[a-zà-ÿ][\w'’-]+)?)"
@@ -459,12 +473,25 @@ class Detector:
                 if kind == "ENTREPRISE" and pattern is not _ORG_CONTEXT and is_first_name(words[0]):
                     continue  # "Martin, le client": a person, the name rules' job
                 out.append(Found(s, e, kind, text[s:e], "context"))
+        if not any(c.isupper() for c in text):  # automatic captions: no capital anywhere
+            for m in _LOWER_CHEZ.finditer(text):
+                words = m.group("name").split()
+                if words[-1] in _stop_words():
+                    words = words[:-1]
+                if words and any(not (w in _stop_words() or _known_word(w)) for w in words):
+                    name = " ".join(words)
+                    s = m.start("name")
+                    out.append(Found(s, s + len(name), "ENTREPRISE", name, "context"))
         for m in _ORG_LOWER_FAMILY.finditer(text):
             if not _known_word(m.group("name")):  # "chambriard et fils"
                 out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
         for pattern in (_ORG_PREFIX, _ORG_SUFFIX):
             for m in pattern.finditer(text):
-                if pattern is _ORG_SUFFIX and all(common_word(w) for w in m.group().split()[:-1]):
+                if (
+                    pattern is _ORG_SUFFIX
+                    and not _LEGAL_FORM.search(m.group())
+                    and all(common_word(w) for w in m.group().split()[:-1])
+                ):
                     continue  # "Côté RH", "Service Formation"
                 out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
         ambiguous = word_list("ambiguous.txt")
