@@ -46,6 +46,7 @@ SETS = {
     "unseen before round 9, then studied: names_final9.jsonl": "names_final9.jsonl",
     "unseen before round 10, then studied: names_final10.jsonl": "names_final10.jsonl",
     "unseen before round 11, then studied: names_final11.jsonl": "names_final11.jsonl",
+    "unseen before round 12, then studied: names_final12.jsonl": "names_final12.jsonl",
 }
 GROUPS = {
     "persons": {"PERSON"},

@@ -46,7 +46,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "EMAIL",
         re.compile(
-            r"(?<![\w.+-])[\w.+-]+\s?(?:@|\[at\]|\(at\))\s?[\w-]+"
+            r"(?<![\w.+-])(?:[\w+-]+\s?[\[(](?:dot|point)[\])]\s?)*[\w.+-]+\s?(?:@|\[at\]|\(at\))\s?[\w-]+"
             r"(?:(?:\.|\s?[\[(](?:dot|point)[\])]\s?)[\w-]+)+",
             re.UNICODE,
         ),
@@ -97,6 +97,13 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     (
+        "TELEPHONE",  # an internal number: "le 22 15 en interne", "au 4128, en interne"
+        re.compile(
+            r"(?<![\d\s.-])\s?\b(?!(?:19|20)\d\d\b)(?P<value>\d{2}[\s.]\d{2}|\d{3,5}),?"
+            r"\s+en interne\b"
+        ),
+    ),
+    (
         "TELEPHONE",  # spoken: "zéro six, quarante-sept, dix-huit, vingt-deux, soixante"
         re.compile(rf"(?i:\bzéro[\s,-]+(?:{_SPOKEN})(?:[\s,.-]+(?:et[\s-]+)?(?:{_SPOKEN})){{3,}})"),
     ),
@@ -115,6 +122,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"|\b(?=[A-Z0-9]*\d{4})(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8,}\b"  # mixed codes: 19AB45287
             r"|\b[A-Z]{1,3}-(?=(?:-?\d){6})\d+(?:-\d+)+\b"  # badge numbers: V-2024-10417
             r"|\b\d{2,}-\d{2,}-\d{3,}\b"  # file numbers: 59-2023-004571 (not ISO dates)
+            r"|\bFR\s?\d{2}\s?\d{3}\s?\d{3}\s?\d{3}\b"  # VAT: FR 42 813 554 902
             r"|\b[A-Z]{3}U\s?\d{6}\s?\d\b"  # containers: CMAU 123456 7
             r"|(?<![\d.,])\b\d{7,}\b(?![.,]\d)(?!\s*(?:€|euros?|dollars?|%))"  # a bare number
         ),
@@ -140,7 +148,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"numéro\s+(?:de\s+|d['’]|du\s+)?[\wé-]+|badge|identifiant|employee id|id|permis|"
             r"dossier|ticket|commande|facture|référence|réf\.?|conteneur|"
             r"passeport|cin|avs|nir|rg|immatriculation|plaque)\b[\s:°n.,]*"
-            r"(?:c['’]est\s+(?:le\s+)?|voilà\s*:?\s*)?)"
+            r"(?:c['’]est\s+)?(?:le\s+|la\s+)?(?:voilà\s*:?\s*)?)"
             r"(?P<value>[A-Z0-9][A-Z0-9 ./-]{2,22}\d)"
         ),
     ),
@@ -158,7 +166,8 @@ _ORG_APPOSED = re.compile(  # "Alliance, la mutuelle", "Aleph Alpha, une boîte 
     rf"(?:mutuelle|banque|boîte|société|entreprise|start-up|startup|PME|ETI|cabinet|groupe|"
     rf"coopérative|enseigne|assureur|agence|association|fondation|éditeur|plateforme|filiale|"
     rf"usine|labo|laboratoire|clinique|école|franchise|maison|chaîne|marque|fabricant|"
-    rf"holding|transporteur|mutuelle)\b"
+    rf"holding|transporteur|mutuelle|intégrateur|sous-traitant|distributeur|constructeur|"
+    rf"équipementier|spécialiste|bureau d['’]études|ESN|SSII)\b"
 )
 _ORG_CALLED = re.compile(  # "une startup qui s'appelle vizia lab", "la boîte qui s'appelle Kelvio"
     rf"\b(?:boîte|société|entreprise|start-?up|cabinet|agence|association|éditeur|fournisseur|"
@@ -179,7 +188,7 @@ _RELATION = re.compile(  # "c'est Pierre, mon alternant, qui", "Rose, ma collèg
     rf"(?<![\w-])(?P<name>{_NAME}),\s+(?:mon|ma|notre|son|sa|leur|(?:l['’])?une?\s+de\s+(?:mes|nos|ses))"
     rf"\s+(?:collègues?|alternante?s?|conseill(?:er|ère)s?|agents?|technicien(?:ne)?s?|"
     rf"opérat(?:eur|rice)s?|clientes?|"
-    rf"associée?|adjointe?|cheff?e|stagiaire|responsable|directeur|directrice|manager|"
+    rf"associée?|adjointe?|chef(?:fe)?|stagiaire|responsable|directeur|directrice|manager|"
     rf"assistante?|binôme|boss|patron|patronne|n\+1|n\+2|supérieure?|DRH|RH|mari|femme|"
     rf"compagne|compagnon|fils|fille|frère|sœur|cousine?|voisine?|amie?|copine?|copain)\b"
 )
@@ -190,8 +199,12 @@ _NICKNAME_AFTER = re.compile(  # "Jean-Baptiste Ferrand, JB pour tout le monde"
     r"(?<![\w-])(?P<name>[A-Z]{2,4}) pour (?:tout le monde|tous|les intimes|les collègues)\b"
 )
 _LOWER_CUE = re.compile(  # before a lower-case first name: "mon collègue julien", "m appelle"
-    r"(?:\b(?:collègue|cheff?e|directeur|directrice|adjointe?|associée?|stagiaire|alternante?|"
+    r"(?:\b(?:collègue|chef(?:fe)?|directeur|directrice|adjointe?|associée?|stagiaire|alternante?|"
     r"mari|femme|fils|fille|frère|sœur|madame|monsieur)|\bm['’ ]appelle|\bavec)\s+$"
+)
+_CORRECTION = re.compile(
+    r"[\s.,…]*(?:non|pardon|enfin|euh|plutôt)(?:[\s.,…]+(?:non|pardon|enfin|euh|plutôt))*[\s.,…]*"
+    r"(?P<value>\d[\d .]{1,16}\d)"
 )
 _LOWER_CHEZ = re.compile(r"\bchez\s+(?P<name>[a-zà-ÿ][\w-]+(?:\s[a-zà-ÿ][\w-]+)?)")
 _ORG_LOWER_FAMILY = re.compile(r"\b(?P<name>[a-zà-ÿ][\w-]{2,}) (?:et|&) (?:fils|frères|cie)\b")
@@ -213,9 +226,20 @@ _ORG_SUFFIX = re.compile(
     rf"\b{_NAME_SEQ}\s+(?:&\s+)?(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|Ltd|Inc\.?|LLC|SE|AG|Group|"
     rf"Groupe|Industries|Industrie|Conseil|Consulting|Services|Technologies|Solutions|Partners|"
     rf"Associés|Ingénierie|Logistique|Systèmes|Systems|Automation|Automatisme|Mécanique|RH|"
-    rf"Conseils|Recrutement|Intérim|Formation|(?:et|&) (?:Fils|Cie)|Frères)\b"
+    rf"Conseils|Recrutement|Intérim|Formation|(?:et|&) (?:Fils|Cie)|Frères|Robotique|"
+    rf"Automatismes|Analytics|Connect|Digital|Data|Labs?|Tech|Software|Énergie|Energy|"
+    rf"Environnement|Plastiques|Composites|Électronique|Emballages|Maintenance|Aéro|"
+    rf"Aerospace|Robotics|Vision|Medical|Pharma|Bio|Chimie|Métal|Metal|Outillage)"
+    rf"(?:\s+(?:RH|SA|SAS|SARL))?\b"
 )
-_LEGAL_FORM = re.compile(r"\s(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|Ltd|Inc\.?|LLC|AG)$")
+_LEGAL_FORM = re.compile(
+    r"\s(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|Ltd|Inc\.?|LLC|AG)$|\s&\s(?:Associés|Fils|Cie)\b"
+)
+_DEPARTMENT_HEADS = set(
+    "service cote direction departement equipe cellule pole bureau responsable charge chargee "
+    "chef cheffe directeur directrice poste metier filiere fonction activite partie volet "
+    "cote".split()
+)
 _TITLED = re.compile(rf"\b{_TITLE}\s+(?:{_PARTICLE}\s*)?{_NAME}(?:\s+{_NAME})?")
 _TITLED_LOWER = re.compile(
     r"\b(?:madame|monsieur|mademoiselle)\s+(?P<name>[a-zà-ÿ][\w'’-]+(?:\s[a-zà-ÿ][\w'’-]+)?)"
@@ -287,6 +311,11 @@ def _lower_first_names() -> frozenset[str]:
 
 def _known_word(token: str) -> bool:
     return token in _lexicon() or _lemma(token) in _lexicon() or _lemma(token) != token
+
+
+def _title(token: str) -> str:
+    """ "jean-marc" -> "Jean-Marc" """
+    return "-".join(part.capitalize() for part in token.split("-"))
 
 
 def known_word(word: str) -> bool:
@@ -363,6 +392,11 @@ class Detector:
             for m in pattern.finditer(text):
                 s, e = m.span("value") if "value" in pattern.groupindex else m.span()
                 found.append(Found(s, e, kind, text[s:e], "pattern"))
+        for f in [f for f in found if f.kind == "TELEPHONE"]:
+            corrected = _CORRECTION.match(text, f.end)  # "poste 4127… non, 4172, pardon"
+            if corrected:
+                s, e = corrected.span("value")
+                found.append(Found(s, e, "TELEPHONE", text[s:e], "pattern"))
         found += self._name_patterns(text)
         if self.use_ner:
             found += self._entities(text, doc if doc is not None else self.nlp(text))
@@ -487,12 +521,14 @@ class Detector:
                 out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
         for pattern in (_ORG_PREFIX, _ORG_SUFFIX):
             for m in pattern.finditer(text):
+                words = m.group().split()
                 if (
                     pattern is _ORG_SUFFIX
                     and not _LEGAL_FORM.search(m.group())
-                    and all(common_word(w) for w in m.group().split()[:-1])
+                    and all(common_word(w) for w in words[:-1])
+                    and (fold(words[0]) in _DEPARTMENT_HEADS or sentence_start(text, m.start()))
                 ):
-                    continue  # "Côté RH", "Service Formation"
+                    continue  # "Côté RH", "Service Formation"; not "de Rubis Analytics"
                 out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
         ambiguous = word_list("ambiguous.txt")
         for m in _WORD.finditer(text):
@@ -513,7 +549,7 @@ class Detector:
                 continue
             if (
                 token.islower()
-                and is_first_name(token.capitalize())
+                and is_first_name(_title(token))
                 and _LOWER_CUE.search(text[max(0, m.start() - 20) : m.start()])
             ):
                 end = m.end()
@@ -522,7 +558,7 @@ class Detector:
                     end += rest.end()
                 out.append(Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name"))
                 continue
-            if token.islower() and is_first_name(token.capitalize()):
+            if token.islower() and is_first_name(_title(token)):
                 rest = re.match(r"\s+([a-zà-ÿ][a-zà-ÿ-]{2,})\b", text[m.end() :])
                 surname = rest.group(1) if rest else ""
                 if surname and not (surname in _stop_words() or _known_word(surname)):

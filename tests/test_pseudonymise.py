@@ -58,6 +58,11 @@ def replaced(text: str, **lists) -> str:
         ("c'est marie-claude point riviere arobase groupe-horizon point com", "groupe-horizon"),
         ("au bureau, 418 656-2131 poste 4410", "656-2131"),
         ("son numéro allocataire c'est le 4587215, noté", "4587215"),
+        ("c'est remi [dot] sarrazin [at] protonmail [dot] com", "sarrazin"),
+        ("poste 4127… non, 4172, pardon", "4172"),
+        ("la sécurité, le 22 15 en interne", "22 15"),
+        ("Le dossier, le 23/00417, est clos.", "00417"),
+        ("site : www point optronix-tregor point fr", "optronix"),
     ],
 )
 def test_pseudonymise_identifiers_never_survive(text, secret):
@@ -96,6 +101,9 @@ def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
         ("c'est Pierre, mon alternant, qui poste", "Pierre"),
         ("un chef qui s'appelait pierre garnier, très strict", "garnier"),
         ("une pme à thiers, chambriard et fils, des couteaux", "chambriard"),
+        ("les gens de Bouvier Robotique à Annecy", "Bouvier"),
+        ("avec Ouest Automatismes, un intégrateur d'Angers", "Ouest Automatismes"),
+        ("Merci Soraya, on peut commencer.", "Soraya"),
     ],
 )
 def test_pseudonymise_patterns_find_names_without_a_model(text, name):
