@@ -47,6 +47,7 @@ SETS = {
     "unseen before round 10, then studied: names_final10.jsonl": "names_final10.jsonl",
     "unseen before round 11, then studied: names_final11.jsonl": "names_final11.jsonl",
     "unseen before round 12, then studied: names_final12.jsonl": "names_final12.jsonl",
+    "unseen before round 13, then studied: names_final13.jsonl": "names_final13.jsonl",
 }
 GROUPS = {
     "persons": {"PERSON"},

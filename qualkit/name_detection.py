@@ -105,7 +105,9 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ),
     (
         "TELEPHONE",  # spoken: "zéro six, quarante-sept, dix-huit, vingt-deux, soixante"
-        re.compile(rf"(?i:\bzéro[\s,-]+(?:{_SPOKEN})(?:[\s,.-]+(?:et[\s-]+)?(?:{_SPOKEN})){{3,}})"),
+        re.compile(
+            rf"(?i:\b(?:zéro|plus)[\s,-]+(?:{_SPOKEN})(?:[\s,.-]+(?:et[\s-]+)?(?:{_SPOKEN})){{3,}})"
+        ),
     ),
     (
         "IDENTIFIANT",  # IBAN, French plates, @handles, NIR
@@ -195,12 +197,17 @@ _RELATION = re.compile(  # "c'est Pierre, mon alternant, qui", "Rose, ma collèg
 _GREETING = re.compile(  # "Merci Soraya, on peut commencer", "Bonjour Maëlle."
     rf"\b(?i:merci|bonjour|bonsoir|salut|au revoir|enchantée?)\s+(?P<name>{_NAME})(?=\s*[,.!?…])"
 )
+_NICKNAME_QUOTED = re.compile(  # "« Le Mousse » comme on l'appelle"
+    r"«\s?(?P<name>[^»\n]{2,30}?)\s?»\s*,?\s*(?:comme\s+on\s+l['’]appelle|qu['’]on\s+appelle|"
+    r"pour\s+les\s+intimes|de\s+son\s+surnom)"
+)
 _NICKNAME_AFTER = re.compile(  # "Jean-Baptiste Ferrand, JB pour tout le monde"
     r"(?<![\w-])(?P<name>[A-Z]{2,4}) pour (?:tout le monde|tous|les intimes|les collègues)\b"
 )
 _LOWER_CUE = re.compile(  # before a lower-case first name: "mon collègue julien", "m appelle"
     r"(?:\b(?:collègue|chef(?:fe)?|directeur|directrice|adjointe?|associée?|stagiaire|alternante?|"
-    r"mari|femme|fils|fille|frère|sœur|madame|monsieur)|\bm['’ ]appelle|\bavec)\s+$"
+    r"mari|femme|fils|fille|frère|sœur|madame|monsieur)|\bm['’ ]appelle|\bavec|\bc['’]était|"
+    r"\bc['’]est)\s+$"
 )
 _CORRECTION = re.compile(
     r"[\s.,…]*(?:non|pardon|enfin|euh|plutôt)(?:[\s.,…]+(?:non|pardon|enfin|euh|plutôt))*[\s.,…]*"
@@ -494,6 +501,7 @@ class Detector:
             (_NICKNAME_AFTER, "PERSONNE"),
             (_RELATION, "PERSONNE"),
             (_GREETING, "PERSONNE"),
+            (_NICKNAME_QUOTED, "PERSONNE"),
         ):
             for m in pattern.finditer(text):
                 s, e = m.span("name")
@@ -501,6 +509,7 @@ class Detector:
                 if (
                     pattern is not _ORG_CONTEXT
                     and all(common_word(w) for w in words)
+                    and pattern is not _NICKNAME_QUOTED
                     and (kind == "PERSONNE" or sentence_start(text, s))
                 ):
                     continue  # "Bon, la boîte a décidé", "qu'on appelle Maintenance"
@@ -531,6 +540,7 @@ class Detector:
                     continue  # "Côté RH", "Service Formation"; not "de Rubis Analytics"
                 out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
         ambiguous = word_list("ambiguous.txt")
+        ambiguous_lower = {a.lower() for a in ambiguous}
         for m in _WORD.finditer(text):
             token = m.group()
             if token.islower() and _lower_first_name(token):
@@ -547,10 +557,14 @@ class Detector:
                     end += rest.end()
                 out.append(Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name"))
                 continue
+            cue = _LOWER_CUE.search(text[max(0, m.start() - 20) : m.start()])
             if (
                 token.islower()
                 and is_first_name(_title(token))
-                and _LOWER_CUE.search(text[max(0, m.start() - 20) : m.start()])
+                and cue
+                and not (
+                    "c" in cue.group()[:2] and (_known_word(token) or token in ambiguous_lower)
+                )
             ):
                 end = m.end()
                 rest = re.match(r"\s+([a-zà-ÿ][a-zà-ÿ-]{2,})\b", text[end:])

@@ -151,6 +151,12 @@ class PseudonymMap:
         label = self._index.get((kind, key))
         if label is None and kind == "PERSONNE":
             label = self._same_person(key, interview)
+        elif label is None and " " not in text.strip():
+            # A known person's surname taken for a place or a firm ("et d'Aubigny, euh, il a
+            # dit" after "Philippe d'Aubigny"): the person, if named in this interview.
+            person = self._same_person(_key_of(text, "PERSONNE"), interview)
+            if person and interview in self.entries[person]["interviews"]:
+                label = person
         if label is None:
             self.counters[kind] += 1
             label = f"{kind}_{self.counters[kind]}"
