@@ -1,15 +1,15 @@
 """Benchmark: pseudonymisation recall and precision on the hand-made name test set, with spaCy's
 named entities alone (fr_core_news_md) measured in the same run for comparison.
 
-.venv/bin/python benchmarks/bench_pseudonymise.py [--data benchmarks/data/names_test.jsonl]
-    [--missed]   # list the mentions that survived (to study the kinds of misses)
+.venv/bin/python benchmarks/bench_pseudonymise.py [--missed]
+    # --missed lists the mentions that survived in the studied sets (to study the misses)
 
-Eight hand-made sets, each written by someone who never saw the detector or the other sets.
+Fifteen hand-made sets, each written by someone who never saw the detector or the other sets.
 `names_test.jsonl` (61 passages) and `names_heldout.jsonl` (52) served to study what was missed
 (with --missed). After each round of changes the detector was frozen and run once on a fresh
-set nobody had studied: `names_final.jsonl` to `names_final5.jsonl` (whose misses were then
-studied for the next round) and `names_final6.jsonl` (40 passages, never studied). The last
-set's figures are the ones that count.
+set nobody had studied: `names_final.jsonl` to `names_final13.jsonl` (each then studied for the
+next round). The last unseen set's figures are the ones that count; the README gives each
+round's when first run.
 
 Each passage is read as `qualkit import` reads a transcript (turns after "Speaker :" labels) and
 pseudonymised as one interview of one study (placeholders shared across passages). A gold
@@ -133,7 +133,7 @@ def score(items: list[dict], edits_of) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--missed", action="store_true", help="misses of the studied set")
+    parser.add_argument("--missed", action="store_true", help="misses of the studied sets")
     args = parser.parse_args()
 
     nlp = entity_pipeline("fr")

@@ -3,14 +3,19 @@
 1. lexical: the codebook's patterns on lemmas, negation-aware (`lexical.py`);
 2. semantic: a classifier on sentence embeddings trained on the codebook itself (examples are
    positives; other codes' examples, counter-examples and background statements negatives),
-   plus the nearest codebook example as the explanation;
+   applied to the whole passage and to each of its sentences (the score is the mean of the
+   passage's and its strongest sentence's, so a concern raised in one sentence of a long
+   passage is not drowned by the rest), plus the nearest codebook example as the explanation;
 3. learned: when people have reviewed segments, a per-code model on those decisions (the
    embedding, the lexical hits and the zero-shot score as features) takes a share of the
-   score that grows with the number of decisions.
+   score that grows with the number of decisions; decisions from another study
+   (`--learn-from`) count for FOREIGN_WEIGHT of one of the study's own, since other
+   interviews, interviewers and coders shift what a model learns.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -20,12 +25,35 @@ from qualkit.codebook import Codebook
 from qualkit.lexical import Hit, Lemmas, Pattern, compile_patterns, find
 
 LEXICAL_WEIGHT = 6.0  # a pattern hit weighs like several standard deviations of one dimension
-ZERO_SHOT_C = 0.05
+ZERO_SHOT_C = 0.02
 LEARNED_C = 0.05
 LEARNED_HALF = 20  # reviewed positives at which the learned model gets half of the score
 MAX_LEARNED_SHARE = 0.8
+FOREIGN_WEIGHT = 0.05
 THRESHOLD_RANGE = (0.45, 0.85)
 DEFAULT_THRESHOLD = 0.5
+SENTENCE_MIN = 40  # characters: a shorter piece ("Oui.", "Voilà.") joins its neighbour
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+(?=[A-ZÀ-ÖØ-Þ«\"(\[])")
+
+
+def sentences(text: str) -> list[str]:
+    """A passage's sentences, for scoring each one: split after end punctuation followed by a
+    capital, pieces under SENTENCE_MIN characters joined to a neighbour."""
+    out: list[str] = []
+    for piece in _SENTENCE_BREAK.split(text.strip()):
+        if out and len(out[-1]) < SENTENCE_MIN:
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+    if len(out) > 1 and len(out[-1]) < SENTENCE_MIN:
+        last = out.pop()
+        out[-1] += " " + last
+    return out
+
+
+def pieces_of(texts: Sequence[str]) -> list[str]:
+    """The sentences scored on their own: those of passages that have more than one."""
+    return [s for t in texts for s in sentences(t) if len(sentences(t)) > 1]
 
 
 @dataclass(frozen=True)
@@ -34,6 +62,7 @@ class Labelled:
 
     text: str
     codes: frozenset[str]
+    foreign: bool = False  # from another study (--learn-from), not this one's review
 
 
 @dataclass
@@ -49,6 +78,7 @@ class Scores:
     hits: list[list[Hit]]
     nearest: list[list[tuple[str, float]]]  # per text, per code: (example, similarity)
     nearest_reviewed: list[list[tuple[str, float, bool]] | None] = field(default_factory=list)
+    strongest: list[list[str]] = field(default_factory=list)  # per text, per code: a sentence
 
     def passes(self) -> np.ndarray:
         return self.score >= self.thresholds[None, :]
@@ -64,6 +94,11 @@ class Scores:
             ],
             "nearest_example": {"text": example, "similarity": round(similarity, 3)},
             "zero_shot": round(float(self.zero_shot[i, k]), 3),
+            **(
+                {"sentence": self.strongest[i][k]}
+                if self.strongest and self.strongest[i][k]
+                else {}
+            ),
             "threshold": round(float(self.thresholds[k]), 3),
         }
         if self.learned is not None and self.share[k] > 0:
@@ -122,6 +157,7 @@ class Learned(_Arrays):
     weights: np.ndarray  # (k, d + 1): features and the zero-shot logit
     bias: np.ndarray  # (k,)
     share: np.ndarray  # (k,) share of the learned score; 0 where no model could be fitted
+    thresholds: np.ndarray  # (k,) calibrated on the scores as they will be blended
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return 1 / (1 + np.exp(-(x @ self.weights.T + self.bias)))
@@ -154,24 +190,40 @@ class AutoCoder:
         self.training = list(training)
         self.learned = learned
         self.share = np.zeros(len(self.code_ids))
-        calibration_scores, calibration_labels = oof, labels
         if self.training:
             t_texts = [t.text for t in self.training]
             t_vectors = embed(t_texts)
             t_features = self._features(t_vectors, self._lexical(lemmas_of(t_texts)))
             t_labels = np.array([[c in t.codes for c in self.code_ids] for t in self.training])
-            t_zero = self._zero_shot(t_features)
+            t_zero, _ = self._zero_shot_pooled(t_texts, t_features)
             if self.learned is None:
-                self.learned = _train_learned(np.hstack([t_features, _logit(t_zero)]), t_labels)
+                foreign = np.array([t.foreign for t in self.training])
+                cb_texts, _ = _codebook_training(codebook)
+                cb_x = np.hstack(
+                    [
+                        self._features(embed(cb_texts), self._lexical(lemmas_of(cb_texts))),
+                        _logit(oof),
+                    ]
+                )
+                self.learned = _train_learned(
+                    np.hstack([t_features, _logit(t_zero)]),
+                    t_labels,
+                    foreign,
+                    t_zero,
+                    cb_x,
+                    oof,
+                    labels,
+                )
             self.share = self.learned.share
             self._reviewed = (t_texts, t_vectors, t_labels)
-            calibration_scores = np.vstack([oof, t_zero])
-            calibration_labels = np.vstack([labels, t_labels])
+            calibrated = self.learned.thresholds
+        else:
+            calibrated = np.array(
+                [_best_threshold(oof[:, k], labels[:, k]) for k in range(len(self.code_ids))]
+            )
         self.thresholds = np.array(
             [
-                code.threshold
-                if code.threshold is not None
-                else _best_threshold(calibration_scores[:, k], calibration_labels[:, k])
+                code.threshold if code.threshold is not None else float(calibrated[k])
                 for k, code in enumerate(codebook.codes)
             ]
         )
@@ -204,7 +256,7 @@ class AutoCoder:
         lemmas = self.lemmas_of(texts) if lemmas is None else lemmas
         hits = [find(sentences, self.patterns) for sentences in lemmas]
         features = self._features(vectors, self._hit_matrix(hits))
-        zero = self._zero_shot(features)
+        zero, strongest = self._zero_shot_pooled(texts, features)
         score, learned = zero.copy(), None
         nearest_reviewed: list = []
         if self.learned is not None and self.share.any():
@@ -221,7 +273,31 @@ class AutoCoder:
             hits,
             self._nearest(vectors),
             nearest_reviewed,
+            strongest,
         )
+
+    def _zero_shot_pooled(
+        self, texts: Sequence[str], features: np.ndarray
+    ) -> tuple[np.ndarray, list[list[str]]]:
+        """Zero-shot scores: a passage of several sentences gets the mean of its own score and
+        its strongest sentence's; that sentence is kept for the explanation."""
+        zero = self._zero_shot(features)
+        split = [sentences(t) for t in texts]
+        strongest = [[""] * len(self.code_ids) for _ in texts]
+        pieces = [s for parts in split if len(parts) > 1 for s in parts]
+        if not pieces:
+            return zero, strongest
+        piece_features = self._features(self.embed(pieces), self._lexical(self.lemmas_of(pieces)))
+        piece_zero = self._zero_shot(piece_features)
+        pooled, j = zero.copy(), 0
+        for i, parts in enumerate(split):
+            if len(parts) < 2:
+                continue
+            block = piece_zero[j : j + len(parts)]
+            j += len(parts)
+            pooled[i] = (zero[i] + block.max(axis=0)) / 2
+            strongest[i] = [parts[t] for t in block.argmax(axis=0)]
+        return pooled, strongest
 
     def _zero_shot(self, features: np.ndarray) -> np.ndarray:
         return self.zero_shot.predict(features)
@@ -271,7 +347,19 @@ class AutoCoder:
         return out
 
 
-def _train_learned(x: np.ndarray, labels: np.ndarray) -> Learned:
+def _train_learned(
+    x: np.ndarray,
+    labels: np.ndarray,
+    foreign: np.ndarray,
+    zero: np.ndarray,
+    codebook_x: np.ndarray,
+    codebook_oof: np.ndarray,
+    codebook_labels: np.ndarray,
+) -> Learned:
+    """Per-code models on reviewed decisions, and thresholds calibrated on the blended score as
+    it will be applied: the codebook's texts (out-of-fold zero-shot blended with the learned
+    model, which never saw them) and the study's own reviewed texts (out-of-fold). Another
+    study's decisions shape the ranking but not the cut: its prevalence of codes is not ours."""
     k = labels.shape[1]
     weights, bias, share = np.zeros((k, x.shape[1])), np.zeros(k), np.zeros(k)
     for j in range(k):
@@ -279,23 +367,34 @@ def _train_learned(x: np.ndarray, labels: np.ndarray) -> Learned:
         if 0 < positives < len(labels):
             model = _fit(x, labels[:, j], LEARNED_C)
             weights[j], bias[j] = model.weights, model.bias
-            share[j] = MAX_LEARNED_SHARE * positives / (positives + LEARNED_HALF)
-    return Learned(weights, bias, share)
+            counted = float(np.where(foreign, FOREIGN_WEIGHT, 1.0)[labels[:, j]].sum())
+            share[j] = MAX_LEARNED_SHARE * counted / (counted + LEARNED_HALF)
+    model = Learned(weights, bias, share, np.zeros(k))
+    scores = [(1 - share) * codebook_oof + share * model.predict(codebook_x)]
+    truth = [codebook_labels]
+    own = ~foreign
+    if own.sum() >= 10:
+        blended = (1 - share) * zero + share * _out_of_fold(x, labels, LEARNED_C)
+        scores.append(blended[own])
+        truth.append(labels[own])
+    scores, truth = np.vstack(scores), np.vstack(truth).astype(bool)
+    thresholds = np.array([_best_threshold(scores[:, j], truth[:, j]) for j in range(k)])
+    return Learned(weights, bias, share, thresholds)
 
 
 def _codebook_training(codebook: Codebook) -> tuple[list[str], np.ndarray]:
-    texts: list[str] = []
-    rows: list[list[bool]] = []
+    """The codebook's texts and their codes: an example is positive for every code that lists
+    it (a passage can carry two codes); counter-examples and background carry none."""
+    labels: dict[str, set[int]] = {}
     for k, code in enumerate(codebook.codes):
         for text in code.examples:
-            texts.append(text)
-            rows.append([j == k for j in range(len(codebook.codes))])
-        for text in code.counter_examples:
-            texts.append(text)
-            rows.append([False] * len(codebook.codes))
-    for text in codebook.background:
-        texts.append(text)
-        rows.append([False] * len(codebook.codes))
+            labels.setdefault(text, set()).add(k)
+    for text in [t for code in codebook.codes for t in code.counter_examples] + list(
+        codebook.background
+    ):
+        labels.setdefault(text, set())
+    texts = list(labels)
+    rows = [[k in labels[t] for k in range(len(codebook.codes))] for t in texts]
     return texts, np.array(rows, dtype=bool).reshape(len(texts), len(codebook.codes))
 
 
@@ -332,7 +431,7 @@ def _fit(x: np.ndarray, y: np.ndarray, c: float) -> _Linear:
 
 
 def _out_of_fold(x: np.ndarray, labels: np.ndarray, c: float, folds: int = 5) -> np.ndarray:
-    """Zero-shot scores of the codebook's own texts from models that did not see them."""
+    """Scores of texts from models that did not see them (the codebook's, reviewed ones)."""
     rng = np.random.default_rng(0)
     fold = rng.permutation(len(x)) % folds
     out = np.zeros(labels.shape)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qualkit.autocode import AutoCoder, Labelled, Learned, ZeroShot
+from qualkit.autocode import AutoCoder, Labelled, Learned, ZeroShot, pieces_of
 from qualkit.codebook import Codebook
 from qualkit.embedding import DEFAULT_EMBEDDER, MemoryCache, embed_cached, get_embedder, text_hash
 from qualkit.errors import QualkitError
@@ -47,7 +47,7 @@ def lemma_source(cache, language: str = "fr") -> Callable[[Sequence[str]], list[
     return lemmas_of
 
 
-MODEL_VERSION = "zero-shot-1"  # bump when AutoCoder's features or training change
+MODEL_VERSION = "zero-shot-2"  # bump when AutoCoder's features or training change
 
 
 def zero_shot_key(codebook: Codebook, embedder_name: str, language: str) -> str:
@@ -62,14 +62,16 @@ def embed_source(embedder, cache, progress: Progress | None = None):
 
 
 def read_labelled(path: str | Path, codebook: Codebook) -> list[Labelled]:
-    """Decisions to learn from: a JSONL file like the gold files, or another project."""
+    """Decisions to learn from: a JSONL file like the gold files, or another project (another
+    study's decisions: they weigh less than the study's own, see `AutoCoder`)."""
     path = Path(path)
     if path.suffix == ".qualkit" or "://" in str(path):
         with Project.open(path) as other, other.reading() as conn:
             return [
-                Labelled(text, codes & set(codebook.ids)) for _, text, codes in store.reviewed(conn)
+                Labelled(text, codes & set(codebook.ids), foreign=True)
+                for _, text, codes in store.reviewed(conn)
             ]
-    return [Labelled(item.text, item.codes) for item in read_gold(path, codebook.ids)]
+    return [Labelled(item.text, item.codes, foreign=True) for item in read_gold(path, codebook.ids)]
 
 
 def code_project(
@@ -94,7 +96,8 @@ def code_project(
         todo = store.segments_to_code(conn)
         reviewed = store.reviewed(conn)
     training = [Labelled(text, codes) for _, text, codes in reviewed] + list(learn_from)
-    needed = {text_hash(t) for _, t in todo} | {text_hash(t.text) for t in training}
+    scored = [t for _, t in todo] + [t.text for t in training]
+    needed = {text_hash(t) for t in scored + pieces_of(scored)}
     needed |= {
         text_hash(t)
         for t in (_codebook_examples(codebook) if stored else _codebook_texts(codebook))
@@ -108,7 +111,11 @@ def code_project(
     learned_key = text_hash(
         key
         + "|"
-        + "|".join(sorted(f"{text_hash(t.text)}:{','.join(sorted(t.codes))}" for t in training))
+        + "|".join(
+            sorted(
+                f"{text_hash(t.text)}:{','.join(sorted(t.codes))}:{t.foreign:d}" for t in training
+            )
+        )
     )
     stored_learned = models.get(learned_key) if training else None
     coder = AutoCoder(

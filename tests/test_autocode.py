@@ -10,7 +10,7 @@ import pytest
 from conftest import write
 from fakes import HashingEmbedder, split_lemmas
 
-from qualkit.autocode import AutoCoder, Labelled
+from qualkit.autocode import AutoCoder, Labelled, _codebook_training, pieces_of, sentences
 from qualkit.codebook import parse_codebook
 from qualkit.lexical import compile_patterns, find
 
@@ -93,6 +93,64 @@ def test_autocode_scores_and_explains():
     assert 0 <= explanation["zero_shot"] <= 1 and "learned" not in explanation
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Une seule phrase sans fin", ["Une seule phrase sans fin"]),
+        (
+            "Le gain de temps est réel sur les comptes rendus. Mais j'ai peur pour les postes "
+            "de l'équipe.",
+            [
+                "Le gain de temps est réel sur les comptes rendus.",
+                "Mais j'ai peur pour les postes de l'équipe.",
+            ],
+        ),
+        (
+            "Oui. Voilà. On a testé l'outil sur trois lignes de production cet été.",
+            ["Oui. Voilà. On a testé l'outil sur trois lignes de production cet été."],
+        ),
+        (
+            "On a testé l'outil sur trois lignes de production cet été. Bon. Voilà.",
+            ["On a testé l'outil sur trois lignes de production cet été. Bon. Voilà."],
+        ),
+        ("M. Dupont a vu 3.5 fois plus de pièces.", ["M. Dupont a vu 3.5 fois plus de pièces."]),
+    ],
+)
+def test_autocode_sentences_join_short_pieces(text, expected):
+    assert sentences(text) == expected
+    assert pieces_of([text]) == (expected if len(expected) > 1 else [])
+
+
+def test_autocode_strongest_sentence_lifts_a_long_passage_and_explains():
+    filler = "L'usine tourne en trois-huit. On gagne beaucoup de temps sur les comptes rendus."
+    concern = "Ils vont supprimer des postes avec ces outils."
+    coder = _coder()
+    k = coder.code_ids.index("job_threat")
+    passage = [f"{filler} {concern}"]
+    scores = coder.score(passage)
+    whole = coder._zero_shot(
+        coder._features(HashingEmbedder().embed(passage), coder._lexical(split_lemmas(passage)))
+    )
+    assert scores.explain(0, k)["sentence"] == concern
+    assert scores.zero_shot[0, k] > whole[0, k]
+
+
+def test_autocode_example_of_two_codes_is_positive_for_both():
+    both = "Pas de formation, et j'ai peur de perdre mon poste."
+    book = parse_codebook(
+        CODEBOOK.replace(
+            '      - "On sera moins nombreux dans l\'équipe demain."',
+            f'      - "On sera moins nombreux dans l\'équipe demain."\n      - "{both}"',
+        ).replace(
+            '      - "La formation était trop courte et trop générique."',
+            f'      - "La formation était trop courte et trop générique."\n      - "{both}"',
+        )
+    )
+    texts, labels = _codebook_training(book)
+    assert texts.count(both) == 1
+    assert labels[texts.index(both)].tolist() == [True, True]
+
+
 def test_autocode_threshold_override():
     book = parse_codebook(
         CODEBOOK.replace(
@@ -117,6 +175,17 @@ def test_autocode_learns_from_decisions():
     learned = _coder(training).score([probe])
     assert learned.share[k] > 0 and learned.score[0, k] > before
     assert "learned" in learned.explain(0, k)
+
+
+def test_autocode_another_studys_decisions_weigh_less():
+    own = [
+        Labelled(f"Le robot va remplacer les caristes de l'équipe {i}.", frozenset({"job_threat"}))
+        for i in range(12)
+    ] + [Labelled(f"Le robot de l'atelier {i} est bleu et neuf.", frozenset()) for i in range(12)]
+    foreign = [Labelled(t.text, t.codes, foreign=True) for t in own]
+    k = 0
+    share_own, share_foreign = _coder(own).share[k], _coder(foreign).share[k]
+    assert 0 < share_foreign < share_own
 
 
 # --- on a project --------------------------------------------------------------------------
@@ -242,10 +311,14 @@ def test_autocode_evaluate_cli_json(cli, tmp_path):
     folds = cli("evaluate", gold, "--codebook", book, "--embedder", FAKE, "--folds", "2", "--json")
     assert folds.code == 0, folds.err
     cache = tmp_path / "cache.qualkit"
-    cached = cli("evaluate", gold, "--codebook", book, "--embedder", FAKE, "--cache", cache, "--json")
+    cached = cli(
+        "evaluate", gold, "--codebook", book, "--embedder", FAKE, "--cache", cache, "--json"
+    )
     assert cached.code == 0, cached.err
     assert json.loads(cached.out) == data
     stored = _rows(cache, "SELECT count(*) FROM embeddings WHERE model = 'fake-hashing'")[0][0]
     assert stored >= 4  # the gold texts and the codebook's, kept for the next run
-    again = cli("evaluate", gold, "--codebook", book, "--embedder", FAKE, "--cache", cache, "--json")
+    again = cli(
+        "evaluate", gold, "--codebook", book, "--embedder", FAKE, "--cache", cache, "--json"
+    )
     assert json.loads(again.out) == data
