@@ -56,9 +56,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"\b(?!(?:est|mon|ma|mes|me|moi|à|adresse|mail|e-mail|mél|courriel|alors|donc|voilà"
             r"|oui|euh|bon|bah|hein|sinon|simplement|tout|écrivez|écrire|notez|note)\b)"
-            r"[\w.-]*\w(?:,?\s+(?:(?:point|dot|tiret|underscore),?\s+)?[\w-]+){0,5}?,?\s+"
-            r"(?:arobase|at),?\s+[\w-]+(?:,?[\s-]+[\w-]+)*?,?\s+(?:point|dot),?\s+"
-            r"(?:fr|com|net|org|eu|io|de|be|ch|co)\b(?:\s+(?:point|dot)\s+uk)?",
+            r"[\w.-]*\w(?:,?\s+(?:(?:point|dot|tiret(?:\s+du)?(?:\s+bas)?|underscore),?\s+)?"
+            r"[\w-]+){0,5}?,?\s+(?:arobase|arrobase|at|chez),?\s+[\w-]+(?:,?[\s-]+[\w-]+)*?,?\s+"
+            r"(?:point|dot),?\s+(?:fr|com|net|org|eu|io|de|be|ch|co|info|biz|ca|lu|ma|tn|sn|ai)\b"
+            r"(?:\s+(?:point|dot)\s+uk)?",
             re.IGNORECASE,
         ),
     ),
@@ -92,7 +93,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "TELEPHONE",  # an extension: "poste 4521", "ligne directe 4521"
         re.compile(
-            r"(?i:\b(?:poste|extension|ligne directe)\s*(?:n°\s*)?"
+            r"(?i:\b(?:poste|extension|ext\.?|ligne directe)\s*(?:n°\s*)?"
             r"(?:[.…,]+\s*(?:euh\s*[.…,]*\s*)?)?)\d{3,5}\b"
         ),
     ),

@@ -61,6 +61,8 @@ def replaced(text: str, **lists) -> str:
         ("c'est remi [dot] sarrazin [at] protonmail [dot] com", "sarrazin"),
         ("poste 4127… non, 4172, pardon", "4172"),
         ("la sécurité, le 22 15 en interne", "22 15"),
+        ("c'est jean tiret du bas morel chez free point fr", "morel"),
+        ("c'est le plus quarante-neuf, huit-deux-un, quatre-cinq-six, soixante-dix-huit", "huit"),
         ("Le dossier, le 23/00417, est clos.", "00417"),
         ("site : www point optronix-tregor point fr", "optronix"),
     ],
