@@ -109,10 +109,14 @@ def load_codebook(path: str | Path) -> Codebook:
     return parse_codebook(text, path)
 
 
+# libyaml's safe loader when PyYAML was built with it: ten times faster on a large codebook.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def parse_codebook(text: str, path: str | Path = "<codebook>") -> Codebook:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=_LOADER)
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise QualkitError(

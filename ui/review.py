@@ -198,6 +198,8 @@ with right_col:
                         for p in e["patterns"]
                     )
                     st.markdown(f"**{t('patterns')}** : {html.escape(words)}")
+                if sentence := e.get("sentence"):
+                    st.markdown(f"**{t('strongest_sentence')}** : « {sentence} »")
                 if ex := e.get("nearest_example"):
                     st.markdown(
                         f"**{t('nearest_example')}** ({ex.get('similarity')}) : "
