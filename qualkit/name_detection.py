@@ -169,7 +169,7 @@ _ORG_APPOSED = re.compile(  # "Alliance, la mutuelle", "Aleph Alpha, une boîte 
     rf"(?:mutuelle|banque|boîte|société|entreprise|start-up|startup|PME|ETI|cabinet|groupe|"
     rf"coopérative|enseigne|assureur|agence|association|fondation|éditeur|plateforme|filiale|"
     rf"usine|labo|laboratoire|clinique|école|franchise|maison|chaîne|marque|fabricant|"
-    rf"holding|transporteur|mutuelle|intégrateur|sous-traitant|distributeur|constructeur|"
+    rf"holding|transporteur|intégrateur|sous-traitant|distributeur|constructeur|"
     rf"équipementier|spécialiste|bureau d['’]études|ESN|SSII)\b"
 )
 _ORG_CALLED = re.compile(  # "une startup qui s'appelle vizia lab", "la boîte qui s'appelle Kelvio"
@@ -245,8 +245,7 @@ _LEGAL_FORM = re.compile(
 )
 _DEPARTMENT_HEADS = set(
     "service cote direction departement equipe cellule pole bureau responsable charge chargee "
-    "chef cheffe directeur directrice poste metier filiere fonction activite partie volet "
-    "cote".split()
+    "chef cheffe directeur directrice poste metier filiere fonction activite partie volet".split()
 )
 _TITLED = re.compile(rf"\b{_TITLE}\s+(?:{_PARTICLE}\s*)?{_NAME}(?:\s+{_NAME})?")
 _TITLED_LOWER = re.compile(
@@ -329,6 +328,14 @@ def _title(token: str) -> str:
 def known_word(word: str) -> bool:
     """An ordinary French word in any case ("Salariée"), and no first name."""
     return not is_first_name(word) and _known_word(word.lower())
+
+
+def _unknown_word_after(text: str, end: int) -> int:
+    """Past the lower-case word after `end` if it is no French word (a surname), else `end`."""
+    rest = re.match(r"\s+([a-zà-ÿ][a-zà-ÿ-]{2,})\b", text[end:])
+    if rest and not (rest.group(1) in _stop_words() or _known_word(rest.group(1))):
+        return end + rest.end()
+    return end
 
 
 def _lower_first_name(token: str) -> bool:
@@ -558,26 +565,15 @@ class Detector:
                     end += rest.end()
                 out.append(Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name"))
                 continue
-            cue = _LOWER_CUE.search(text[max(0, m.start() - 20) : m.start()])
-            if (
-                token.islower()
-                and is_first_name(_title(token))
-                and cue
-                and not (
+            if token.islower() and is_first_name(_title(token)):
+                # Any first name, with a cue before it ("mon collègue julien"; "c'est" only for
+                # names that are no word) or a surname that is no word after it ("pierre garnier").
+                cue = _LOWER_CUE.search(text[max(0, m.start() - 20) : m.start()])
+                cued = cue and not (
                     "c" in cue.group()[:2] and (_known_word(token) or token in ambiguous_lower)
                 )
-            ):
-                end = m.end()
-                rest = re.match(r"\s+([a-zà-ÿ][a-zà-ÿ-]{2,})\b", text[end:])
-                if rest and not (rest.group(1) in _stop_words() or _known_word(rest.group(1))):
-                    end += rest.end()
-                out.append(Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name"))
-                continue
-            if token.islower() and is_first_name(_title(token)):
-                rest = re.match(r"\s+([a-zà-ÿ][a-zà-ÿ-]{2,})\b", text[m.end() :])
-                surname = rest.group(1) if rest else ""
-                if surname and not (surname in _stop_words() or _known_word(surname)):
-                    end = m.end() + rest.end()
+                end = _unknown_word_after(text, m.end())
+                if cued or end > m.end():
                     out.append(
                         Found(m.start(), end, "PERSONNE", text[m.start() : end], "first_name")
                     )
