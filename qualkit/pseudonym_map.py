@@ -38,11 +38,11 @@ _LEGAL = re.compile(r"\s+(?:sa|sas|sasu|sarl|snc|eurl|gmbh|ltd|inc\.?|llc|se|ag)
 _PARTICLES = {"de", "du", "des", "la", "le", "van", "von", "der", "den", "d'", "ben", "el", "al"}
 
 
-_GENERIC_HEADS = set(
-    "groupe société sociéte banque caisse crédit cabinet laboratoire laboratoires université "
-    "école institut centre mutuelle agence maison compagnie établissements ets ateliers atelier "
-    "transports fonderie fonderies forges clinique hôpital lycée collège association fondation "
-    "coopérative conseil services solutions industries union fédération chambre syndicat "
+_GENERIC_HEADS = set(  # folded, as heads are compared folded
+    "groupe societe banque caisse credit cabinet laboratoire laboratoires universite "
+    "ecole institut centre mutuelle agence maison compagnie etablissements ets ateliers atelier "
+    "transports fonderie fonderies forges clinique hopital lycee college association fondation "
+    "cooperative conseil services solutions industries union federation chambre syndicat "
     "saint sainte grand grande nouvelle nouveau new the les le la l".split()
 )
 

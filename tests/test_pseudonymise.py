@@ -290,3 +290,18 @@ def test_pseudonymise_bad_lists_file_is_one_line_and_changes_nothing(cli, projec
     assert result.code == 2 and "pseudonymisation.yaml" in result.err
     assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
     assert dump(project_path) == before
+
+
+@pytest.mark.parametrize(
+    "organisation, head, swept",
+    [
+        ("Axiome Conseil", "Axiome", True),
+        ("Crédit Mutuel Arkéa", "Crédit", False),
+        ("École Centrale Nantes", "École", False),
+        ("Groupe SEB", "Groupe", False),
+    ],
+)
+def test_pseudonymise_organisation_head_swept_unless_generic(organisation, head, swept):
+    mapping = PseudonymMap()
+    mapping.placeholder_for(organisation, "ENTREPRISE", "a.txt")
+    assert (head in dict(mapping.sweep_forms())) is swept
