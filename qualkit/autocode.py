@@ -53,7 +53,7 @@ def sentences(text: str) -> list[str]:
 
 def pieces_of(texts: Sequence[str]) -> list[str]:
     """The sentences scored on their own: those of passages that have more than one."""
-    return [s for t in texts for s in sentences(t) if len(sentences(t)) > 1]
+    return [s for t in texts for parts in [sentences(t)] if len(parts) > 1 for s in parts]
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,7 @@ class AutoCoder:
         )
 
         self._examples = [(c.id, c.examples, embed(c.examples)) for c in codebook.codes]
+        self._codebook_x: np.ndarray | None = None  # the codebook's features, once computed
         self.zero_shot = zero_shot or self._train_zero_shot()
         oof, labels = self.zero_shot.oof, self.zero_shot.labels.astype(bool)
 
@@ -198,13 +199,7 @@ class AutoCoder:
             t_zero, _ = self._zero_shot_pooled(t_texts, t_features)
             if self.learned is None:
                 foreign = np.array([t.foreign for t in self.training])
-                cb_texts, _ = _codebook_training(codebook)
-                cb_x = np.hstack(
-                    [
-                        self._features(embed(cb_texts), self._lexical(lemmas_of(cb_texts))),
-                        _logit(oof),
-                    ]
-                )
+                cb_x = np.hstack([self._codebook_features(), _logit(oof)])
                 self.learned = _train_learned(
                     np.hstack([t_features, _logit(t_zero)]),
                     t_labels,
@@ -234,6 +229,7 @@ class AutoCoder:
         lexical = self._lexical(self.lemmas_of(texts))
         mean, std = _standardiser(np.hstack([vectors, lexical]))
         features = _standardise(vectors, lexical, mean, std)
+        self._codebook_x = features
         models = [_fit(features, labels[:, k], ZERO_SHOT_C) for k in range(labels.shape[1])]
         return ZeroShot(
             weights=np.stack([m.weights for m in models]),
@@ -243,6 +239,14 @@ class AutoCoder:
             oof=_out_of_fold(features, labels, ZERO_SHOT_C),
             labels=labels,
         )
+
+    def _codebook_features(self) -> np.ndarray:
+        """The codebook's texts as features: kept from training, or computed (from caches)."""
+        if self._codebook_x is None:
+            texts, _ = _codebook_training(self.codebook)
+            vectors, lemmas = self.embed(texts), self.lemmas_of(texts)
+            self._codebook_x = self._features(vectors, self._lexical(lemmas))
+        return self._codebook_x
 
     # --- scoring ------------------------------------------------------------------------------
 
