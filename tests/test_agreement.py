@@ -168,18 +168,23 @@ CASE_3 = {  # three coders, partly overlapping: carol skipped 0 and 5 and alone 
 }  # fmt: skip
 
 
+def assert_matches_reference(entry, reference):
+    """A code's figures equal the reference computation: per pair, then their means, alpha."""
+    for pair, (units, agree, kappa) in zip(entry["pairs"], reference["pairs"], strict=True):
+        assert pair["units"] == units and same(pair["percent_agreement"], agree)
+        assert same(pair["cohen_kappa"], kappa)
+    assert same(entry["percent_agreement"], mean(p[1] for p in reference["pairs"]))
+    assert same(entry["cohen_kappa"], mean(p[2] for p in reference["pairs"]))
+    assert same(entry["krippendorff_alpha"], reference["alpha"])
+
+
 def test_agreement_three_coders_match_references():
     coders = ["alice", "bob", "carol"]
     result = figures(CASE_3, coders, ["x", "y"])
     for code in ("x", "y"):
         entry, reference = result["codes"][code], ref_code(CASE_3, coders, code)
         assert [p["coders"] for p in entry["pairs"]] == [list(p) for p in combinations(coders, 2)]
-        for pair, (units, agree, kappa) in zip(entry["pairs"], reference["pairs"], strict=True):
-            assert pair["units"] == units and same(pair["percent_agreement"], agree)
-            assert same(pair["cohen_kappa"], kappa)
-        assert same(entry["percent_agreement"], mean(p[1] for p in reference["pairs"]))
-        assert same(entry["cohen_kappa"], mean(p[2] for p in reference["pairs"]))
-        assert same(entry["krippendorff_alpha"], reference["alpha"])
+        assert_matches_reference(entry, reference)
         assert entry["units"] == reference["units"] == 7  # 0-6; carol alone on 7
     overall = result["overall"]
     assert overall["units"] == 14
@@ -226,12 +231,7 @@ def test_agreement_equals_references_on_random_cases(per_coder):
     result = figures(data, coders, ["x", "y"])
     for code in ("x", "y"):
         entry, reference = result["codes"][code], ref_code(data, coders, code)
-        for pair, (units, agree, kappa) in zip(entry["pairs"], reference["pairs"], strict=True):
-            assert pair["units"] == units and same(pair["percent_agreement"], agree)
-            assert same(pair["cohen_kappa"], kappa)
-        assert same(entry["percent_agreement"], mean(p[1] for p in reference["pairs"]))
-        assert same(entry["cohen_kappa"], mean(p[2] for p in reference["pairs"]))
-        assert same(entry["krippendorff_alpha"], reference["alpha"])
+        assert_matches_reference(entry, reference)
     json.dumps(result, allow_nan=False)
 
 
