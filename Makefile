@@ -46,7 +46,8 @@ demo: venv
 	@echo "Outputs: $(DEMO)/rapport.docx $(DEMO)/etude.xlsx $(DEMO)/etude.qdpx"
 
 test: venv
-	$(BIN)/python -m pytest -q
+	@# One worker per core; a file's tests stay together, so module fixtures are built once.
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile
 
 app: venv
 	@test -f $(PROJECT) || $(MAKE) demo

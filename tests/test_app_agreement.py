@@ -98,7 +98,7 @@ def test_app_agreement_include_auto_adds_a_coder(monkeypatch, two_coders):
 
 @pytest.mark.parametrize("which", ["demo", "empty"])
 @pytest.mark.parametrize("lang", ["fr", "en"])
-def test_app_agreement_renders_with_fewer_than_two_coders(
+def test_app_agreement_renders_on_demo_and_empty_projects(
     monkeypatch, tmp_path, project_path, which, lang
 ):
     codebook = tmp_path / "codebook.yaml"
@@ -114,6 +114,10 @@ def test_app_agreement_renders_with_fewer_than_two_coders(
     at.session_state["lang"] = lang
     at.switch_page(PAGE).run()
     assert not at.exception and not at.error
-    assert at.info  # one coder at most: choose two
+    if which == "demo":  # `make demo` records two consultants: their figures show at once
+        assert sorted(at.multiselect(key="agr_coders").value) == ["analyste", "consultante"]
+        assert at.metric and not at.info
+    else:
+        assert at.info  # nobody has coded: choose two
     at.checkbox(key="agr_auto").check().run()
     assert not at.exception and not at.error
