@@ -48,7 +48,7 @@ SETS = {
     "unseen before round 11, then studied: names_final11.jsonl": "names_final11.jsonl",
     "unseen before round 12, then studied: names_final12.jsonl": "names_final12.jsonl",
     "unseen before round 13, then studied: names_final13.jsonl": "names_final13.jsonl",
-    "unseen before round 14: names_final14.jsonl": "names_final14.jsonl",
+    "unseen before round 14, then studied: names_final14.jsonl": "names_final14.jsonl",
 }
 GROUPS = {
     "persons": {"PERSON"},

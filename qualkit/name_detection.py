@@ -20,8 +20,8 @@ from pathlib import Path
 NAMES = Path(__file__).parent / "data" / "names"
 ANY_PLACEHOLDER = re.compile(r"\[[A-ZÉ_]+_(?:\d+|[A-Z])\]")
 
-_UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒ"
-_LOW = "a-zàâäçéèêëîïôöùûüÿæœñíóúãõ"
+_UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒÁÍÓÚÑÃÕØÅÝŠŽČŘĆĘĄŁŃŚŹŻĞŞİŐŰ"
+_LOW = "a-zàâäçéèêëîïôöùûüÿæœñíóúãõáøåýšžčřćęąłńśźżğşıőű"
 _NAME = rf"[{_UP}][{_LOW}{_UP}]+(?:['’](?:[{_UP}][{_LOW}]+|h\b))?(?:-[{_UP}][{_LOW}{_UP}]+)*"
 _PARTICLE = (
     r"(?:de la|de l['’]|du|des|de|d['’]|van der|van den|van|von|der|le|la|ben|bin|el|al|dos|"
@@ -46,7 +46,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "EMAIL",
         re.compile(
-            r"(?<![\w.+-])(?:[\w+-]+\s?[\[(](?:dot|point)[\])]\s?)*[\w.+-]+\s?(?:@|\[at\]|\(at\))\s?[\w-]+"
+            r"(?<![\w.+-])(?:[\w+-]+\s?[\[(](?:dot|point)[\])]\s?)*[\w.+-]+"
+            r"(?:,?\s*(?:euh|heu|hum)\s*,?\s*|\s?)"  # "support, euh, @karukera.gp"
+            r"(?:@|[\[(](?:at|arobase|arrobase)[\])]|\s(?:at|arobase|arrobase)\s(?=[\w-]+\.\w))"
+            r"\s?[\w-]+"
             r"(?:(?:\.|\s?[\[(](?:dot|point)[\])]\s?)[\w-]+)+",
             re.UNICODE,
         ),
@@ -58,7 +61,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"|oui|euh|bon|bah|hein|sinon|simplement|tout|écrivez|écrire|notez|note)\b)"
             r"[\w.-]*\w(?:,?\s+(?:(?:point|dot|tiret(?:\s+du)?(?:\s+bas)?|underscore),?\s+)?"
             r"[\w-]+){0,5}?,?\s+(?:arobase|arrobase|at|chez),?\s+[\w-]+(?:,?[\s-]+[\w-]+)*?,?\s+"
-            r"(?:point|dot),?\s+(?:fr|com|net|org|eu|io|de|be|ch|co|info|biz|ca|lu|ma|tn|sn|ai)\b"
+            r"(?:point|dot),?\s+(?:fr|com|net|org|eu|io|de|be|ch|co|info|biz|ca|lu|ma|tn|sn|ai|"
+            r"coop|asso|gouv|corsica|bzh|paris|alsace|gp|mq|re|nc|pf|gf|yt|tech|pro|it|es|pt|nl|"
+            r"pl|uk|us|cn|jp|ci|cm|dz|mg|ht|at|se|dk|no|fi|ie|cz|ro|gr|tr|in|br|mx|ar|app|dev|"
+            r"online|cloud|digital|media|studio|consulting|group|law|avocat|bank)\b"
             r"(?:\s+(?:point|dot)\s+uk)?",
             re.IGNORECASE,
         ),
@@ -102,6 +108,14 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?<![\d\s.-])\s?\b(?!(?:19|20)\d\d\b)(?P<value>\d{2}[\s.]\d{2}|\d{3,5}),?"
             r"\s+en interne\b"
+        ),
+    ),
+    (
+        "TELEPHONE",  # dialled or internal: "on compose le 4400", "en interne, c'est le 2215"
+        re.compile(
+            r"(?i:\bcompos(?:e|es|ez|er|ait|ent)\s+(?:le\s+)?"
+            r"|\ben interne\b[^.\n\d]{0,30}?\ble\s+)"
+            r"(?P<value>\d{2}[\s.]\d{2}|\d{3,5})\b(?![.,]\d)"
         ),
     ),
     (
@@ -195,6 +209,11 @@ _RELATION = re.compile(  # "c'est Pierre, mon alternant, qui", "Rose, ma collèg
     rf"assistante?|binôme|boss|patron|patronne|n\+1|n\+2|supérieure?|DRH|RH|mari|femme|"
     rf"compagne|compagnon|fils|fille|frère|sœur|cousine?|voisine?|amie?|copine?|copain)\b"
 )
+_RELATION_BEFORE = re.compile(  # "mon assistante, Océane, au 02…", "ma collègue Julie"
+    r"\b(?:mon|ma|notre)\s+(?:collègue|alternante?|stagiaire|assistante?|adjointe?|associée?|"
+    r"binôme|chef(?:fe)?|manager|n\+1|n\+2|secrétaire|mari|femme|fils|fille|frère|sœur)"
+    rf",?\s+(?P<name>{_NAME})(?=\s*[,.;:)]|\s+(?:qui|et|a|avait|est|était|au|à|m['’])\b)"
+)
 _GREETING = re.compile(  # "Merci Soraya, on peut commencer", "Bonjour Maëlle."
     rf"\b(?i:merci|bonjour|bonsoir|salut|au revoir|enchantée?)\s+(?P<name>{_NAME})(?=\s*[,.!?…])"
 )
@@ -214,7 +233,10 @@ _CORRECTION = re.compile(
     r"[\s.,…]*(?:non|pardon|enfin|euh|plutôt)(?:[\s.,…]+(?:non|pardon|enfin|euh|plutôt))*[\s.,…]*"
     r"(?P<value>\d[\d .]{1,16}\d)"
 )
-_LOWER_CHEZ = re.compile(r"\bchez\s+(?P<name>[a-zà-ÿ][\w-]+(?:\s[a-zà-ÿ][\w-]+)?)")
+_LOWER_CHEZ = re.compile(
+    r"\b(?:chez|la société|l['’ ]entreprise|la boîte|le groupe|le cabinet|la startup|"
+    r"le syndicat|l['’ ]éditeur|le prestataire)\s+(?P<name>[a-zà-ÿ][\w-]+(?:\s[a-zà-ÿ][\w-]+)?)"
+)
 _ORG_LOWER_FAMILY = re.compile(r"\b(?P<name>[a-zà-ÿ][\w-]{2,}) (?:et|&) (?:fils|frères|cie)\b")
 _NICKNAME = re.compile(  # "qu'on appelle tous JML", "surnommé Jojo"
     rf"(?i:\bqu['’]on\s+appelle|\bque\s+tout\s+le\s+monde\s+appelle|\bsurnommée?|\balias|"
@@ -249,8 +271,10 @@ _DEPARTMENT_HEADS = set(
 )
 _TITLED = re.compile(rf"\b{_TITLE}\s+(?:{_PARTICLE}\s*)?{_NAME}(?:\s+{_NAME})?")
 _TITLED_LOWER = re.compile(
-    r"\b(?:madame|monsieur|mademoiselle)\s+(?P<name>[a-zà-ÿ][\w'’-]+(?:\s[a-zà-ÿ][\w'’-]+)?)"
+    r"\b(?P<title>madame|monsieur|mademoiselle|docteur|professeur)\s+"
+    r"(?P<name>(?:(?:le|la|du|de|van|von|ben)\s)?[a-zà-ÿ][\w'’-]+(?:\s[a-zà-ÿ][\w'’-]+)?)"
 )
+_LOWER_PARTICLES = {"le", "la", "du", "de", "van", "von", "ben"}
 _FUNCTIONS = set(
     "directeur directrice président présidente responsable maire ministre professeur "
     "professeure docteur juge préfet préfète chef cheffe adjoint adjointe".split()
@@ -416,7 +440,7 @@ class Detector:
         if self.use_ner:
             found += self._entities(text, doc if doc is not None else self.nlp(text))
         found += self._unknown_proper_nouns(text)
-        return self._acronyms(text, self._resolve(text, found))
+        return self._acronyms(text, self._resolve(text, [_without_preposition(f) for f in found]))
 
     def _acronyms(self, text: str, found: list[Found]) -> list[Found]:
         """An organisation's acronym given just after it: "Becker & Morand Ingénierie, BMI"."""
@@ -458,6 +482,8 @@ class Detector:
             span = m.group()
             if sentence_start(text, m.start()) or self.is_never(span):
                 continue
+            if re.fullmatch(_TITLE, span) or re.fullmatch(_TITLE, span + "."):
+                continue  # "Dr." before a name: the title stays
             words = [w for w in re.split(r"\s+|['’]", span) if w[:1].isupper()]
             if not words or is_first_name(words[0]) or any(map(str.isdigit, span)):
                 continue  # people are the other rules' job; codes too
@@ -488,11 +514,15 @@ class Detector:
             out.append(Found(m.start(), m.end(), "ENTREPRISE", name, "gazetteer"))
         for m in _TITLED_LOWER.finditer(text):
             words = m.group("name").split()
-            if words[0] in _stop_words() or words[0] in _FUNCTIONS:
-                continue
-            if len(words) == 2 and (words[1] in _stop_words() or common_word(words[1])):
-                words = words[:1]  # "madame moreau elle voulait"
-            name = " ".join(words)
+            lead = words[:1] if len(words) > 1 and words[0] in _LOWER_PARTICLES else []
+            core = words[len(lead) :]
+            if core[0] in _stop_words() or core[0] in _FUNCTIONS:
+                continue  # "madame la directrice", "monsieur le maire"
+            if m.group("title") in ("docteur", "professeur") and common_word(core[0]):
+                continue  # "le docteur en chimie", "professeur associé"
+            if len(core) == 2 and (core[1] in _stop_words() or common_word(core[1])):
+                core = core[:1]  # "madame moreau elle voulait"
+            name = " ".join(lead + core)
             out.append(
                 Found(m.start("name"), m.start("name") + len(name), "PERSONNE", name, "title")
             )
@@ -508,6 +538,7 @@ class Detector:
             (_NICKNAME, "PERSONNE"),
             (_NICKNAME_AFTER, "PERSONNE"),
             (_RELATION, "PERSONNE"),
+            (_RELATION_BEFORE, "PERSONNE"),
             (_GREETING, "PERSONNE"),
             (_NICKNAME_QUOTED, "PERSONNE"),
         ):
@@ -691,16 +722,18 @@ _HESITATION = re.compile(r"[\s,.…;:!?()-]+|[^\s\d]{1,12}")
 
 def _dictated_numbers(text: str) -> list[tuple[int, int]]:
     """Phone numbers read aloud, pauses and hesitations included: "zéro six... attendez...
-    quarante-cinq, douze, euh, zéro huit, soixante-dix-sept". Starts at "zéro" + a number; ends
-    after five groups, or at four groups when the talk moves on."""
+    quarante-cinq, douze, euh, zéro huit, soixante-dix-sept", "02 40 35, euh, 61 07". Starts at
+    "zéro" + a number, or at two digits "0X"; ends after five groups, or for words at four groups
+    when the talk moves on. Digits allow two words of hesitation between groups, words eight."""
     spans = []
-    for start in re.finditer(r"(?i)\bzéro\b", text):
+    for start in re.finditer(r"(?i)\bzéro\b|(?<![\d+.,])\b0\d\b(?![.,]?\d)", text):
+        digits = start.group()[0] == "0"
         pos, groups, end, gap = start.start(), 0, start.start(), 0
-        while pos < len(text) and groups < 5 and gap <= 8:
+        while pos < len(text) and groups < 5 and gap <= (2 if digits else 8):
             m = _NUMBER_WORD.match(text, pos)
             if m:
                 groups, end, pos, gap = groups + (m.group().lower() != "zéro"), m.end(), m.end(), 0
-                joined = re.match(r"(?i)[\s-]+et[\s-]+une?\b", text[pos:])
+                joined = re.match(r"(?i)[\s-]+et[\s-]+(?:une?|onze)\b", text[pos:])
                 if joined:  # "cinquante et un" is one pair
                     end = pos = pos + joined.end()
                 continue
@@ -709,7 +742,7 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
                 break
             gap += bool(skip.group().strip(" ,.…;:!?()-"))
             pos = skip.end()
-        if groups >= 4 and not any(s <= start.start() < e for s, e in spans):
+        if groups >= 4 + digits and not any(s <= start.start() < e for s, e in spans):
             spans.append((start.start(), end))
     return spans
 
@@ -753,6 +786,19 @@ _ACRONYM_CUE = re.compile(r"(?:\b[ld]['’]|\bchez\s|\bà\s)$")
 _APPOSED_ACRONYM = re.compile(r"\s*[,(]\s*([A-Z]{2,6})\b")
 _ACRONYM_BEFORE = re.compile(r"\b([A-Z]{2,6})\s*[,(]\s*(?:la |le |les |l['’])?$")
 _APPOSED_WORDS = re.compile(rf"\s*[,(]\s*({_NAME}(?:\s+(?:{_PARTICLE}\s*)?{_NAME}){{1,5}})")
+
+
+_LEADING_PREPOSITION = re.compile(
+    r"(?:Chez|Pour|Avec|Dans|Sur|Depuis|Après|Avant|Selon|Via|Vers|Contre|Entre|Sans|Sous|Par)\s+"
+)
+
+
+def _without_preposition(f: Found) -> Found:
+    """A sentence's capitalised first word is no part of the name: "Chez Segula Technologies"."""
+    m = _LEADING_PREPOSITION.match(f.text)
+    if not m or f.kind not in _NER_KINDS.values() or m.end() == len(f.text):
+        return f
+    return Found(f.start + m.end(), f.end, f.kind, f.text[m.end() :], f.source)
 
 
 def _add(found: list[Found], new: Found) -> list[Found]:

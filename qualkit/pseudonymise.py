@@ -192,7 +192,15 @@ def speaker_name(detector: Detector, speaker: str) -> list[Found]:
     if re.fullmatch(r"[A-Z]\.(?:-[A-Z]\.)?\s?[A-ZÉ][\w'’-]+", speaker):
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # "S. Poirier"
     words = [w for w in words if not re.fullmatch(_PARTICLE_WORDS, w)]  # "Pieter van der Berg"
-    if len(words) in (2, 3) and is_first_name(words[0]) and all(w[0].isupper() for w in words):
+    if (
+        len(words) in (2, 3)
+        and all(w[0].isupper() for w in words)
+        and (
+            is_first_name(words[0])
+            or any(is_first_name(w) for w in words)
+            and not any(common_word(w) for w in words)
+        )
+    ):
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]  # "Camille Besson"
     found = [
         f for f in detector.find(speaker, doc=NO_ENTITIES) if f.source not in ("ner", "unknown")
@@ -200,8 +208,10 @@ def speaker_name(detector: Detector, speaker: str) -> list[Found]:
     if found:
         return found
     if 1 <= len(words) <= 4 and all(w[0].isupper() for w in words):
+        # Inclusive writing of a role: "Interviewé·e", "Enquêteur.rice"
+        base = re.sub(r"[·.](?:e|ne|se|rice|euse)s?$", "", speaker)
         if len(words) == 1 and (
-            speaker.isupper() and len(speaker) <= 3 or common_word(speaker) or known_word(speaker)
+            speaker.isupper() and len(speaker) <= 3 or common_word(base) or known_word(base)
         ):
             return []  # initials or a role word ("Salariée")
         if (all(common_word(w) for w in words) or common_word(words[0])) and not any(

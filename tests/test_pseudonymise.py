@@ -65,6 +65,15 @@ def replaced(text: str, **lists) -> str:
         ("c'est le plus quarante-neuf, huit-deux-un, quatre-cinq-six, soixante-dix-huit", "huit"),
         ("Le dossier, le 23/00417, est clos.", "00417"),
         ("site : www point optronix-tregor point fr", "optronix"),
+        ("le standard, 03 88 - 41 - 27 - 60 - 15, le matin", "41 - 27"),
+        ("au 05 61 22, euh, 48 93 ou par mail", "48 93"),
+        ("le 02, trente-huit, 44 17 09, demandez Paul", "44 17 09"),
+        ("zéro sept, quatre-vingt et onze, euh, douze, trente, zéro deux", "douze, trente"),
+        ("en interne on compose le 3310 pour la hotline", "3310"),
+        ("écrivez à l.perret at atelier-gamma.coop demain", "atelier-gamma"),
+        ("c'est contact(arobase)forgeo(point)fr voilà", "forgeo"),
+        ("le mail, accueil, euh, @cabinet-roussel.re, merci", "cabinet-roussel"),
+        ("m point orsini arobase bastia tiret conseil point corsica", "orsini"),
     ],
 )
 def test_pseudonymise_identifiers_never_survive(text, secret):
@@ -80,6 +89,8 @@ def test_pseudonymise_identifiers_never_survive(text, secret):
         ("Il y a 100 000 000 de lignes et 2 500 personnes.", ["100 000 000", "2 500"]),
         ("Un budget de 2500000 euros.", ["2500000"]),
         ("Bon, la boîte a décidé. Voilà, la société a suivi.", ["Bon", "Voilà"]),
+        ("Mon homologue, Dr. Katrin Vogelsang, arrive.", ["Dr. ["]),
+        ("Chez Segula Technologies, on code.", ["Chez ["]),
     ],
 )
 def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
@@ -106,6 +117,10 @@ def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
         ("les gens de Bouvier Robotique à Annecy", "Bouvier"),
         ("avec Ouest Automatismes, un intégrateur d'Angers", "Ouest Automatismes"),
         ("Merci Soraya, on peut commencer.", "Soraya"),
+        ("Appelez mon assistante, Océane, au standard.", "Océane"),
+        ("c'est Zeynep Aydın qui l'a vu", "Aydın"),
+        ("enfin madame le goff elle a fait une réunion", "goff"),
+        ("le docteur fofana il en a parlé", "fofana"),
     ],
 )
 def test_pseudonymise_patterns_find_names_without_a_model(text, name):
