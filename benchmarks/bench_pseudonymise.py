@@ -49,7 +49,7 @@ SETS = {
     "unseen before round 12, then studied: names_final12.jsonl": "names_final12.jsonl",
     "unseen before round 13, then studied: names_final13.jsonl": "names_final13.jsonl",
     "unseen before round 14, then studied: names_final14.jsonl": "names_final14.jsonl",
-    "unseen before round 15: names_final15.jsonl": "names_final15.jsonl",
+    "unseen before round 15, then studied: names_final15.jsonl": "names_final15.jsonl",
 }
 GROUPS = {
     "persons": {"PERSON"},

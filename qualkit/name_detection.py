@@ -22,7 +22,10 @@ ANY_PLACEHOLDER = re.compile(r"\[[A-ZÉ_]+_(?:\d+|[A-Z])\]")
 
 _UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒÁÍÓÚÑÃÕØÅÝŠŽČŘĆĘĄŁŃŚŹŻĞŞİŐŰ"
 _LOW = "a-zàâäçéèêëîïôöùûüÿæœñíóúãõáøåýšžčřćęąłńśźżğşıőű"
-_NAME = rf"[{_UP}][{_LOW}{_UP}]+(?:['’](?:[{_UP}][{_LOW}]+|h\b))?(?:-[{_UP}][{_LOW}{_UP}]+)*"
+_NAME = (
+    rf"(?:[DO]['’](?=[{_UP}]))?[{_UP}][{_LOW}{_UP}]+(?:['’](?:[{_UP}][{_LOW}]+|h\b))?"
+    rf"(?:-[{_UP}][{_LOW}{_UP}]+)*"
+)
 _PARTICLE = (
     r"(?:de la|de l['’]|du|des|de|d['’]|van der|van den|van|von|der|le|la|ben|bin|el|al|dos|"
     r"da|di|mac|o['’])"
@@ -57,15 +60,18 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "EMAIL",  # spelled out in speech: "sandrine point martin arobase orange point fr"
         re.compile(
-            r"\b(?!(?:est|mon|ma|mes|me|moi|à|adresse|mail|e-mail|mél|courriel|alors|donc|voilà"
+            r"\b(?![a-zà-ÿ]{4,},)(?!(?:est|mon|ma|mes|me|moi|à|adresse|mail|e-mail|mél|courriel|"
+            r"alors|donc|voilà|par|pour|sur|via"
             r"|oui|euh|bon|bah|hein|sinon|simplement|tout|écrivez|écrire|notez|note)\b)"
             r"[\w.-]*\w(?:,?\s+(?:(?:point|dot|tiret(?:\s+du)?(?:\s+bas)?|underscore),?\s+)?"
-            r"[\w-]+){0,5}?,?\s+(?:arobase|arrobase|at|chez),?\s+[\w-]+(?:,?[\s-]+[\w-]+)*?,?\s+"
+            r"[\w-]+){0,5}?,?\s+(?:arobase|arrobase|arrobe|at|chez),?\s+[\w-]+(?:,?[\s-]+[\w-]+)*?,?\s+"
             r"(?:point|dot),?\s+(?:fr|com|net|org|eu|io|de|be|ch|co|info|biz|ca|lu|ma|tn|sn|ai|"
             r"coop|asso|gouv|corsica|bzh|paris|alsace|gp|mq|re|nc|pf|gf|yt|tech|pro|it|es|pt|nl|"
             r"pl|uk|us|cn|jp|ci|cm|dz|mg|ht|at|se|dk|no|fi|ie|cz|ro|gr|tr|in|br|mx|ar|app|dev|"
             r"online|cloud|digital|media|studio|consulting|group|law|avocat|bank)\b"
-            r"(?:\s+(?:point|dot)\s+uk)?",
+            r"(?:,?\s+(?:point|dot),?\s+(?:fr|uk|com|org|net|be|ch|ca|ma|tn|eu))*"
+            r"|\b[\w.-]*\w(?:,?\s+[\w-]+){0,5}?,?\s+(?:arobase|arrobase|arrobe),?\s+[\w-]+,?\s+"
+            r"(?:point|dot),?\s+[a-z](?:-[a-z])+\b",  # a spelled domain: "point l-u"
             re.IGNORECASE,
         ),
     ),
@@ -89,7 +95,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?<![\w+])(?:(?:\+|00\s?(?=[1-9]))\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?"
             r"(?:[\s.-]?\d{1,5}){2,5}"
-            r"|0\d(?:[\s.-]?\d{2}){4}|0\s?[89]\d{2}(?:[\s.-]?\d{2}){3})(?!\d)"
+            r"|0\d(?:[\s.-]?\d{2}){4}|0\d(?:/\d{2}){4}|0\s?[89]\d{2}(?:[\s.-]?\d{2}){3})(?!\d)"
         ),
     ),
     (
@@ -100,7 +106,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         "TELEPHONE",  # an extension: "poste 4521", "ligne directe 4521"
         re.compile(
             r"(?i:\b(?:poste|extension|ext\.?|ligne directe)\s*(?:n°\s*)?"
-            r"(?:[.…,]+\s*(?:euh\s*[.…,]*\s*)?)?)\d{3,5}\b"
+            r"(?:[.…,]+\s*(?:euh\s*[.…,]*\s*)?)?(?:c['’]est\s+)?(?:le\s+)?)\d{3,5}\b"
+            r"|(?<=\d\s)(?:p\.|poste|ext\.?)\s?\d{2,5}\b"
         ),
     ),
     (
@@ -113,7 +120,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "TELEPHONE",  # dialled or internal: "on compose le 4400", "en interne, c'est le 2215"
         re.compile(
-            r"(?i:\bcompos(?:e|es|ez|er|ait|ent)\s+(?:le\s+)?"
+            r"(?i:\b(?:compos(?:e|es|ez|er|ait|ent)|faites|fais|tapez|appuyez\s+sur)\s+(?:le\s+)?"
             r"|\ben interne\b[^.\n\d]{0,30}?\ble\s+)"
             r"(?P<value>\d{2}[\s.]\d{2}|\d{3,5})\b(?![.,]\d)"
         ),
@@ -122,6 +129,13 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         "TELEPHONE",  # spoken: "zéro six, quarante-sept, dix-huit, vingt-deux, soixante"
         re.compile(
             rf"(?i:\b(?:zéro|plus)[\s,-]+(?:{_SPOKEN})(?:[\s,.-]+(?:et[\s-]+)?(?:{_SPOKEN})){{3,}})"
+        ),
+    ),
+    (
+        "TELEPHONE",  # read in English: "plus four four, seven seven zero zero, nine double eight"
+        re.compile(
+            r"(?i:\b(?:plus|zero|oh)(?:[\s,]+(?:double|triple)?\s*"
+            r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b){6,})"
         ),
     ),
     (
@@ -163,7 +177,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?i:\b(?:matricule|siret|siren|n°\s*de\s*sécu(?:rité sociale)?|"
             r"numéro\s+(?:de\s+|d['’]|du\s+)?[\wé-]+|badge|identifiant|employee id|id|permis|"
-            r"dossier|ticket|commande|facture|référence|réf\.?|conteneur|"
+            r"dossier|ticket|commande|facture|référence|réf\.?|conteneur|lot|marché|n°|"
             r"passeport|cin|avs|nir|rg|immatriculation|plaque)\b[\s:°n.,]*"
             r"(?:c['’]est\s+)?(?:le\s+|la\s+)?(?:voilà\s*:?\s*)?)"
             r"(?P<value>[A-Z0-9][A-Z0-9 ./-]{2,22}\d)"
@@ -220,6 +234,7 @@ _GREETING = re.compile(  # "Merci Soraya, on peut commencer", "Bonjour Maëlle."
 _NICKNAME_QUOTED = re.compile(  # "« Le Mousse » comme on l'appelle"
     r"«\s?(?P<name>[^»\n]{2,30}?)\s?»\s*,?\s*(?:comme\s+on\s+l['’]appelle|qu['’]on\s+appelle|"
     r"pour\s+les\s+intimes|de\s+son\s+surnom)"
+    r"|,\s+(?:dite?|alias)\s+«\s?(?P<said>[^»\n]{2,30}?)\s?»"  # "Santoni, dit « Tonton »"
 )
 _NICKNAME_AFTER = re.compile(  # "Jean-Baptiste Ferrand, JB pour tout le monde"
     r"(?<![\w-])(?P<name>[A-Z]{2,4}) pour (?:tout le monde|tous|les intimes|les collègues)\b"
@@ -252,8 +267,17 @@ _ORG_PREFIX = re.compile(
     rf"Maison|Moulins?|Mutuelle|Fiduciaire|Coopérative|Brasserie|Fromagerie|Chantiers?|Pôle)"
     rf"(?:\s+(?:{_PARTICLE})\s*|\s+)(?:{_NAME_SEQ}|[A-Z]{{2,}})"
 )
+_ORG_PUBLIC = re.compile(  # an employer named by its place: "la mairie de Lens", "UMR 5506"
+    rf"\b(?:mairie|conseil\s+(?:départemental|régional|général|municipal)|"
+    rf"conseil\s+de\s+prud['’]hommes|tribunal\s+(?:judiciaire|administratif|de\s+commerce)|"
+    rf"communauté\s+(?:de\s+communes|d['’]agglomération)|métropole|préfecture|rectorat)"
+    rf"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])[{_UP}][{_LOW}{_UP}'’]+"
+    rf"(?:-[{_LOW}{_UP}'’]+)*"
+    rf"|\b(?:UMR|UPR|USR|UAR|EA)\s?\d{{3,5}}\b"
+)
+_SPELLED = re.compile(r"\b[A-Z](?:-[A-Z]){3,}\b")  # a name spelled out: "V-I-D-A-L"
 _ORG_SUFFIX = re.compile(
-    rf"\b{_NAME_SEQ}\s+(?:&\s+)?(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|Ltd|Inc\.?|LLC|SE|AG|Group|"
+    rf"\b{_NAME_SEQ}\s+(?:&\s+)?(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|BV|NV|SpA|SRL|Srl|Sàrl|SL|KG|PLC|Plc|AB|Oy|Ltd|Inc\.?|LLC|SE|AG|Group|"
     rf"Groupe|Industries|Industrie|Conseil|Consulting|Services|Technologies|Solutions|Partners|"
     rf"Associés|Ingénierie|Logistique|Systèmes|Systems|Automation|Automatisme|Mécanique|RH|"
     rf"Conseils|Recrutement|Intérim|Formation|(?:et|&) (?:Fils|Cie)|Frères|Robotique|"
@@ -263,7 +287,7 @@ _ORG_SUFFIX = re.compile(
     rf"(?:\s+(?:RH|SA|SAS|SARL))?\b"
 )
 _LEGAL_FORM = re.compile(
-    r"\s(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|Ltd|Inc\.?|LLC|AG)$|\s&\s(?:Associés|Fils|Cie)\b"
+    r"\s(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|BV|NV|SpA|SRL|Srl|Sàrl|SL|KG|PLC|Plc|AB|Oy|Ltd|Inc\.?|LLC|AG)$|\s&\s(?:Associés|Fils|Cie)\b"
 )
 _DEPARTMENT_HEADS = set(
     "service cote direction departement equipe cellule pole bureau responsable charge chargee "
@@ -543,7 +567,7 @@ class Detector:
             (_NICKNAME_QUOTED, "PERSONNE"),
         ):
             for m in pattern.finditer(text):
-                s, e = m.span("name")
+                s, e = m.span("said" if m.groupdict().get("said") else "name")
                 words = _DETERMINER.sub("", text[s:e]).split()
                 if (
                     pattern is not _ORG_CONTEXT
@@ -564,6 +588,10 @@ class Detector:
                     name = " ".join(words)
                     s = m.start("name")
                     out.append(Found(s, s + len(name), "ENTREPRISE", name, "context"))
+        for m in _ORG_PUBLIC.finditer(text):
+            out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "context"))
+        for m in _SPELLED.finditer(text):
+            out.append(Found(m.start(), m.end(), "PERSONNE", m.group(), "context"))
         for m in _ORG_LOWER_FAMILY.finditer(text):
             if not _known_word(m.group("name")):  # "chambriard et fils"
                 out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
@@ -718,21 +746,41 @@ class Detector:
 
 _NUMBER_WORD = re.compile(rf"(?i:{_SPOKEN}|\d{{1,2}})(?![\w-])")
 _HESITATION = re.compile(r"[\s,.…;:!?()-]+|[^\s\d]{1,12}")
+_DIGIT_WORDS = {
+    "zéro",
+    "un",
+    "une",
+    "deux",
+    "trois",
+    "quatre",
+    "cinq",
+    "six",
+    "sept",
+    "huit",
+    "neuf",
+}
+_FILLERS = {"euh", "heu", "hum", "ben", "bah", "attendez", "hein", "alors", "donc"}
 
 
 def _dictated_numbers(text: str) -> list[tuple[int, int]]:
     """Phone numbers read aloud, pauses and hesitations included: "zéro six... attendez...
-    quarante-cinq, douze, euh, zéro huit, soixante-dix-sept", "02 40 35, euh, 61 07". Starts at
-    "zéro" + a number, or at two digits "0X"; ends after five groups, or for words at four groups
-    when the talk moves on. Digits allow two words of hesitation between groups, words eight."""
+    quarante-cinq, douze, euh, zéro huit, soixante-dix-sept", "zéro, six, un, deux… euh… trois",
+    "02 40 35, euh, 61 07". Starts at "zéro" or at two digits "0X" that follow no other number;
+    counts digits (a word from zéro to neuf is one, a larger one two) and ends at ten. Words
+    count from eight digits when the talk moves on; up to eight words may come between them.
+    Digits need all ten, with nothing but fillers ("euh") between groups, or six before a
+    correction ("06 58 33… non, pardon, 07 58…")."""
     spans = []
-    for start in re.finditer(r"(?i)\bzéro\b|(?<![\d+.,])\b0\d\b(?![.,]?\d)", text):
-        digits = start.group()[0] == "0"
-        pos, groups, end, gap = start.start(), 0, start.start(), 0
-        while pos < len(text) and groups < 5 and gap <= (2 if digits else 8):
+    for start in re.finditer(r"(?i)\bzéro\b|(?<!\d\s)(?<![\d+.,])\b0\d\b(?![.,]?\d)", text):
+        digits_mode = start.group()[0] == "0"
+        pos, digits, end, gap = start.start(), 0, start.start(), 0
+        while pos < len(text) and digits < 10 and gap <= (2 if digits_mode else 8):
             m = _NUMBER_WORD.match(text, pos)
             if m:
-                groups, end, pos, gap = groups + (m.group().lower() != "zéro"), m.end(), m.end(), 0
+                word = m.group().lower()
+                digits += len(word) if word.isdigit() else 1 if word in _DIGIT_WORDS else 2
+                end = pos = m.end()
+                gap = 0
                 joined = re.match(r"(?i)[\s-]+et[\s-]+(?:une?|onze)\b", text[pos:])
                 if joined:  # "cinquante et un" is one pair
                     end = pos = pos + joined.end()
@@ -740,9 +788,16 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
             skip = _HESITATION.match(text, pos)
             if not skip:
                 break
-            gap += bool(skip.group().strip(" ,.…;:!?()-"))
+            word = skip.group().strip(" ,.…;:!?()-")
+            if digits_mode and word and word.lower() not in _FILLERS:
+                if digits >= 6 and word.lower() in ("non", "pardon"):
+                    digits = 10  # "06 58 33… non, pardon, 07 58 33 90 14": both are numbers
+                break  # "06 … télécopie 02 35": another number
+            gap += bool(word)
             pos = skip.end()
-        if groups >= 4 + digits and not any(s <= start.start() < e for s, e in spans):
+        if digits >= (10 if digits_mode else 8) and not any(
+            s <= start.start() < e for s, e in spans
+        ):
             spans.append((start.start(), end))
     return spans
 

@@ -74,6 +74,20 @@ def replaced(text: str, **lists) -> str:
         ("c'est contact(arobase)forgeo(point)fr voilà", "forgeo"),
         ("le mail, accueil, euh, @cabinet-roussel.re, merci", "cabinet-roussel"),
         ("m point orsini arobase bastia tiret conseil point corsica", "orsini"),
+        ("Tél. 0033 4 91 22 65 10, télécopie 04 91 22 65 11, merci", "22 65 1"),
+        ("mon fixe : 05 47 12… non, pardon, 05 47 21 33 80.", "47 12"),
+        ("c'est zéro, sept, huit, un… euh… deux, deux, quatre, six, neuf, un", "six, neuf"),
+        (
+            "it's plus four four, seven one two three, four five six, seven eight nine",
+            "seven eight",
+        ),
+        ("sa ligne, c'est le 06/51/33/20/78 le soir", "33/20"),
+        ("Son poste, c'est le 5127, sinon l'accueil", "5127"),
+        ("standard 01 40 22 16 00 p. 418, voilà", "418"),
+        ("de l'extérieur vous faites le 2604 directement", "2604"),
+        ("écrivez, l point roche arrobe atelier-vent point com", "roche"),
+        ("info arobase cluster56 point asso point fr", "cluster56"),
+        ("le lot 23C1188 est bloqué", "23C1188"),
     ],
 )
 def test_pseudonymise_identifiers_never_survive(text, secret):
@@ -121,6 +135,12 @@ def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
         ("c'est Zeynep Aydın qui l'a vu", "Aydın"),
         ("enfin madame le goff elle a fait une réunion", "goff"),
         ("le docteur fofana il en a parlé", "fofana"),
+        ("avec Liam O'Brien et Sara D'Amico, du labo", "D'Amico"),
+        ("nos clients Hollander Plastics BV et Officine Rossi SpA", "Rossi SpA"),
+        ("Il faut l'écrire : G-A-U-T-H-I-E-R, avec un H", "G-A-U"),
+        ("Paul Rinaldi, dit « Le Grand », est parti", "Le Grand"),
+        ("on travaille avec la mairie de Roubaix sur ça", "Roubaix"),
+        ("un labo, l'UMR 7312, à côté", "7312"),
     ],
 )
 def test_pseudonymise_patterns_find_names_without_a_model(text, name):
