@@ -50,7 +50,7 @@ SETS = {
     "unseen before round 13, then studied: names_final13.jsonl": "names_final13.jsonl",
     "unseen before round 14, then studied: names_final14.jsonl": "names_final14.jsonl",
     "unseen before round 15, then studied: names_final15.jsonl": "names_final15.jsonl",
-    "unseen before round 16: names_final16.jsonl": "names_final16.jsonl",
+    "unseen before round 16, then studied: names_final16.jsonl": "names_final16.jsonl",
 }
 GROUPS = {
     "persons": {"PERSON"},

@@ -64,14 +64,15 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"alors|donc|voilà|par|pour|sur|via"
             r"|oui|euh|bon|bah|hein|sinon|simplement|tout|écrivez|écrire|notez|note)\b)"
             r"[\w.-]*\w(?:,?\s+(?:(?:point|dot|tiret(?:\s+du)?(?:\s+bas)?|underscore),?\s+)?"
-            r"[\w-]+){0,5}?,?\s+(?:arobase|arrobase|arrobe|at|chez),?\s+[\w-]+(?:,?[\s-]+[\w-]+)*?,?\s+"
+            r"[\w-]+){0,5}?,?\s+(?:arobase|arobas|arrobase|arrobe|a commercial|at|chez),?\s+"
+            r"[\w-]+(?:,?[\s-]+[\w-]+)*?,?\s+"
             r"(?:point|dot),?\s+(?:fr|com|net|org|eu|io|de|be|ch|co|info|biz|ca|lu|ma|tn|sn|ai|"
             r"coop|asso|gouv|corsica|bzh|paris|alsace|gp|mq|re|nc|pf|gf|yt|tech|pro|it|es|pt|nl|"
             r"pl|uk|us|cn|jp|ci|cm|dz|mg|ht|at|se|dk|no|fi|ie|cz|ro|gr|tr|in|br|mx|ar|app|dev|"
             r"online|cloud|digital|media|studio|consulting|group|law|avocat|bank)\b"
             r"(?:,?\s+(?:point|dot),?\s+(?:fr|uk|com|org|net|be|ch|ca|ma|tn|eu))*"
-            r"|\b[\w.-]*\w(?:,?\s+[\w-]+){0,5}?,?\s+(?:arobase|arrobase|arrobe),?\s+[\w-]+,?\s+"
-            r"(?:point|dot),?\s+[a-z](?:-[a-z])+\b",  # a spelled domain: "point l-u"
+            r"|\b[\w.-]*\w(?:,?\s+[\w-]+){0,5}?,?\s+(?:arobase|arobas|arrobase|arrobe),?\s+"
+            r"[\w-]+(?:,?\s+[\w-]+){0,3}?,?\s+(?:point|dot),?\s+[a-z](?:-[a-z])+\b",  # "point l-u"
             re.IGNORECASE,
         ),
     ),
@@ -95,7 +96,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?<![\w+])(?:(?:\+|00\s?(?=[1-9]))\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?"
             r"(?:[\s.-]?\d{1,5}){2,5}"
-            r"|0\d(?:[\s.-]?\d{2}){4}|0\d(?:/\d{2}){4}|0\s?[89]\d{2}(?:[\s.-]?\d{2}){3})(?!\d)"
+            r"|0\d(?:[\s.-]?\d{2}){4}|0\d(?:/\d{2}){4}|0\s?[89]\d{2}(?:[\s.-]?\d{2}){3}"
+            r"|0\d{2,3}(?:[\s.]\d{2}){3})(?!\d)"
         ),
     ),
     (
@@ -107,7 +109,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?i:\b(?:poste|extension|ext\.?|ligne directe)\s*(?:n°\s*)?"
             r"(?:[.…,]+\s*(?:euh\s*[.…,]*\s*)?)?(?:c['’]est\s+)?(?:le\s+)?)\d{3,5}\b"
-            r"|(?<=\d\s)(?:p\.|poste|ext\.?)\s?\d{2,5}\b"
+            r"|(?:(?<=\d\s)|(?<=\d,\s))(?:p\.|poste|ext\.?|touche)\s?\d{1,5}\b"
         ),
     ),
     (
@@ -774,11 +776,16 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
     for start in re.finditer(r"(?i)\bzéro\b|(?<!\d\s)(?<![\d+.,])\b0\d\b(?![.,]?\d)", text):
         digits_mode = start.group()[0] == "0"
         pos, digits, end, gap = start.start(), 0, start.start(), 0
+        last, corrected = 0, False
         while pos < len(text) and digits < 10 and gap <= (2 if digits_mode else 8):
             m = _NUMBER_WORD.match(text, pos)
             if m:
                 word = m.group().lower()
-                digits += len(word) if word.isdigit() else 1 if word in _DIGIT_WORDS else 2
+                if corrected:  # "trente-deux… non, trente-trois": the new group replaces one
+                    digits -= last
+                    corrected = False
+                last = len(word) if word.isdigit() else 1 if word in _DIGIT_WORDS else 2
+                digits += last
                 end = pos = m.end()
                 gap = 0
                 joined = re.match(r"(?i)[\s-]+et[\s-]+(?:une?|onze)\b", text[pos:])
@@ -793,6 +800,7 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
                 if digits >= 6 and word.lower() in ("non", "pardon"):
                     digits = 10  # "06 58 33… non, pardon, 07 58 33 90 14": both are numbers
                 break  # "06 … télécopie 02 35": another number
+            corrected = corrected or word.lower() in ("non", "pardon")
             gap += bool(word)
             pos = skip.end()
         if digits >= (10 if digits_mode else 8) and not any(
@@ -844,7 +852,8 @@ _APPOSED_WORDS = re.compile(rf"\s*[,(]\s*({_NAME}(?:\s+(?:{_PARTICLE}\s*)?{_NAME
 
 
 _LEADING_PREPOSITION = re.compile(
-    r"(?:Chez|Pour|Avec|Dans|Sur|Depuis|Après|Avant|Selon|Via|Vers|Contre|Entre|Sans|Sous|Par)\s+"
+    r"(?:Chez|Pour|Avec|Dans|Sur|Depuis|Après|Avant|Selon|Via|Vers|Contre|Entre|Sans|Sous|Par|"
+    r"Un|Une|En)\s+"
 )
 
 

@@ -88,6 +88,12 @@ def replaced(text: str, **lists) -> str:
         ("écrivez, l point roche arrobe atelier-vent point com", "roche"),
         ("info arobase cluster56 point asso point fr", "cluster56"),
         ("le lot 23C1188 est bloqué", "23C1188"),
+        ("le zéro sept, douze… non, treize, vingt et un, zéro zéro, quarante-quatre", "quarante"),
+        ("J, point, R-O-C-H-E, arobase, A-B, tiret, conseil, point, F-R.", "R-O-C-H-E"),
+        ("ou au syndicat, le 065 31 22 40, le matin", "31 22 40"),
+        ("l'accueil, 02 97 41 12 00, touche 4, ou le site", "touche 4"),
+        ("c'est p tiret bas nowak arobas metal tiret est point fr", "nowak"),
+        ("l'ancienne, said a commercial almoravid point fr, marche encore", "almoravid"),
     ],
 )
 def test_pseudonymise_identifiers_never_survive(text, secret):
@@ -105,6 +111,7 @@ def test_pseudonymise_identifiers_never_survive(text, secret):
         ("Bon, la boîte a décidé. Voilà, la société a suivi.", ["Bon", "Voilà"]),
         ("Mon homologue, Dr. Katrin Vogelsang, arrive.", ["Dr. ["]),
         ("Chez Segula Technologies, on code.", ["Chez ["]),
+        ("Une SCOP qui fait du comté. En SCOP, on vote.", ["Une SCOP", "En SCOP"]),
     ],
 )
 def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):

@@ -74,6 +74,16 @@ def test_reading_label_must_recur_or_be_a_role(tmp_path):
     assert "Bref : on n'a rien eu." in t.text
 
 
+def test_reading_inclusive_labels(tmp_path):
+    text = (
+        "Intervieweur·euse : On fait un tour de table ?\n"
+        "Participant·e 1 : Oui, moi d'abord.\n"
+        "Intervieweur·euse : Allez-y.\nParticipant·e 1 : Voilà.\n"
+    )
+    t = read_transcript(write(tmp_path / "a.txt", text))
+    assert [tt.speaker for tt in t.turns] == ["Intervieweur·euse", "Participant·e 1"] * 2
+
+
 def test_reading_custom_label_pattern(tmp_path):
     text = "<<Anna>> Bonjour ?\n<<Marc>> Oui.\n<<Anna>> Alors ?\n<<Marc>> Voilà.\n"
     t = read_transcript(
