@@ -3,14 +3,16 @@
 1. lexical: the codebook's patterns on lemmas, negation-aware (`lexical.py`);
 2. semantic: a classifier on sentence embeddings trained on the codebook itself (examples are
    positives; other codes' examples, counter-examples and background statements negatives),
-   applied to the whole passage and to each of its sentences (the score is the mean of the
-   passage's and its strongest sentence's, so a concern raised in one sentence of a long
-   passage is not drowned by the rest), plus the nearest codebook example as the explanation;
-3. learned: when people have reviewed segments, a per-code model on those decisions (the
-   embedding, the lexical hits and the zero-shot score as features) takes a share of the
-   score that grows with the number of decisions; decisions from another study
-   (`--learn-from`) count for FOREIGN_WEIGHT of one of the study's own, since other
-   interviews, interviewers and coders shift what a model learns.
+   applied to the whole passage and to each of its sentences (the score blends the passage's
+   and its strongest sentence's, SENTENCE_WEIGHT for the sentence, so a concern raised in one
+   sentence of a long passage is not drowned by the rest), plus the nearest codebook example
+   as the explanation;
+3. learned: when people have reviewed segments of this study, a per-code model on those
+   decisions (the embedding, the lexical hits and the zero-shot score as features) takes a
+   share of the score that grows with the number of decisions. Decisions from another study
+   (`--learn-from`) join the codebook classifier's training instead, each weighing
+   FOREIGN_WEIGHT of a codebook passage: other interviews, interviewers and coders make them a
+   weaker guide than the codebook, and they must not move its calibration.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from qualkit.codebook import Codebook
 from qualkit.lexical import Hit, Lemmas, Pattern, compile_patterns, find
 
 LEXICAL_WEIGHT = 6.0  # a pattern hit weighs like several standard deviations of one dimension
-ZERO_SHOT_C = 0.02
+ZERO_SHOT_C = 0.01
+SENTENCE_WEIGHT = 0.4  # share of the strongest sentence in a passage's zero-shot score
 LEARNED_C = 0.05
 LEARNED_HALF = 20  # reviewed positives at which the learned model gets half of the score
 MAX_LEARNED_SHARE = 0.8
-FOREIGN_WEIGHT = 0.05
+FOREIGN_WEIGHT = 0.1
 THRESHOLD_RANGE = (0.45, 0.85)
 DEFAULT_THRESHOLD = 0.5
 SENTENCE_MIN = 40  # characters: a shorter piece ("Oui.", "Voilà.") joins its neighbour
@@ -185,10 +188,11 @@ class AutoCoder:
 
         self._examples = [(c.id, c.examples, embed(c.examples)) for c in codebook.codes]
         self._codebook_x: np.ndarray | None = None  # the codebook's features, once computed
-        self.zero_shot = zero_shot or self._train_zero_shot()
+        foreign = [t for t in training if t.foreign]
+        self.zero_shot = zero_shot or self._train_zero_shot(foreign)
         oof, labels = self.zero_shot.oof, self.zero_shot.labels.astype(bool)
 
-        self.training = list(training)
+        self.training = [t for t in training if not t.foreign]
         self.learned = learned
         self.share = np.zeros(len(self.code_ids))
         if self.training:
@@ -198,12 +202,10 @@ class AutoCoder:
             t_labels = np.array([[c in t.codes for c in self.code_ids] for t in self.training])
             t_zero, _ = self._zero_shot_pooled(t_texts, t_features)
             if self.learned is None:
-                foreign = np.array([t.foreign for t in self.training])
                 cb_x = np.hstack([self._codebook_features(), _logit(oof)])
                 self.learned = _train_learned(
                     np.hstack([t_features, _logit(t_zero)]),
                     t_labels,
-                    foreign,
                     t_zero,
                     cb_x,
                     oof,
@@ -223,20 +225,32 @@ class AutoCoder:
             ]
         )
 
-    def _train_zero_shot(self) -> ZeroShot:
+    def _train_zero_shot(self, foreign: Sequence[Labelled] = ()) -> ZeroShot:
+        """The codebook's classifier; another study's decisions (FOREIGN) are extra training
+        rows of small weight, present in every fold, so the cut stays the codebook's."""
         texts, labels = _codebook_training(self.codebook)
         vectors = self.embed(texts)
         lexical = self._lexical(self.lemmas_of(texts))
         mean, std = _standardiser(np.hstack([vectors, lexical]))
         features = _standardise(vectors, lexical, mean, std)
         self._codebook_x = features
-        models = [_fit(features, labels[:, k], ZERO_SHOT_C) for k in range(labels.shape[1])]
+        extra_x = np.zeros((0, features.shape[1]))
+        extra_y = np.zeros((0, labels.shape[1]), dtype=bool)
+        if foreign:
+            f_texts = [t.text for t in foreign]
+            extra_x = _standardise(
+                self.embed(f_texts), self._lexical(self.lemmas_of(f_texts)), mean, std
+            )
+            extra_y = np.array([[c in t.codes for c in self.code_ids] for t in foreign])
+        x, y = np.vstack([features, extra_x]), np.vstack([labels, extra_y])
+        weight = np.r_[np.ones(len(features)), np.full(len(extra_x), FOREIGN_WEIGHT)]
+        models = [_fit(x, y[:, k], ZERO_SHOT_C, weight) for k in range(labels.shape[1])]
         return ZeroShot(
             weights=np.stack([m.weights for m in models]),
             bias=np.array([m.bias for m in models]),
             mean=mean,
             std=std,
-            oof=_out_of_fold(features, labels, ZERO_SHOT_C),
+            oof=_out_of_fold(features, labels, ZERO_SHOT_C, extra=(extra_x, extra_y, weight)),
             labels=labels,
         )
 
@@ -283,8 +297,8 @@ class AutoCoder:
     def _zero_shot_pooled(
         self, texts: Sequence[str], features: np.ndarray
     ) -> tuple[np.ndarray, list[list[str]]]:
-        """Zero-shot scores: a passage of several sentences gets the mean of its own score and
-        its strongest sentence's; that sentence is kept for the explanation."""
+        """Zero-shot scores: a passage of several sentences blends its own score with its
+        strongest sentence's; that sentence is kept for the explanation."""
         zero = self._zero_shot(features)
         split = [sentences(t) for t in texts]
         strongest = [[""] * len(self.code_ids) for _ in texts]
@@ -299,7 +313,7 @@ class AutoCoder:
                 continue
             block = piece_zero[j : j + len(parts)]
             j += len(parts)
-            pooled[i] = (zero[i] + block.max(axis=0)) / 2
+            pooled[i] = (1 - SENTENCE_WEIGHT) * zero[i] + SENTENCE_WEIGHT * block.max(axis=0)
             strongest[i] = [parts[t] for t in block.argmax(axis=0)]
         return pooled, strongest
 
@@ -354,16 +368,14 @@ class AutoCoder:
 def _train_learned(
     x: np.ndarray,
     labels: np.ndarray,
-    foreign: np.ndarray,
     zero: np.ndarray,
     codebook_x: np.ndarray,
     codebook_oof: np.ndarray,
     codebook_labels: np.ndarray,
 ) -> Learned:
-    """Per-code models on reviewed decisions, and thresholds calibrated on the blended score as
-    it will be applied: the codebook's texts (out-of-fold zero-shot blended with the learned
-    model, which never saw them) and the study's own reviewed texts (out-of-fold). Another
-    study's decisions shape the ranking but not the cut: its prevalence of codes is not ours."""
+    """Per-code models on the study's reviewed decisions, and thresholds calibrated on the
+    blended score as it will be applied: the codebook's texts (out-of-fold zero-shot blended
+    with the learned model, which never saw them) and the reviewed texts (out-of-fold)."""
     k = labels.shape[1]
     weights, bias, share = np.zeros((k, x.shape[1])), np.zeros(k), np.zeros(k)
     for j in range(k):
@@ -371,16 +383,14 @@ def _train_learned(
         if 0 < positives < len(labels):
             model = _fit(x, labels[:, j], LEARNED_C)
             weights[j], bias[j] = model.weights, model.bias
-            counted = float(np.where(foreign, FOREIGN_WEIGHT, 1.0)[labels[:, j]].sum())
-            share[j] = MAX_LEARNED_SHARE * counted / (counted + LEARNED_HALF)
+            share[j] = MAX_LEARNED_SHARE * positives / (positives + LEARNED_HALF)
     model = Learned(weights, bias, share, np.zeros(k))
     scores = [(1 - share) * codebook_oof + share * model.predict(codebook_x)]
     truth = [codebook_labels]
-    own = ~foreign
-    if own.sum() >= 10:
+    if len(labels) >= 10:
         blended = (1 - share) * zero + share * _out_of_fold(x, labels, LEARNED_C)
-        scores.append(blended[own])
-        truth.append(labels[own])
+        scores.append(blended)
+        truth.append(labels)
     scores, truth = np.vstack(scores), np.vstack(truth).astype(bool)
     thresholds = np.array([_best_threshold(scores[:, j], truth[:, j]) for j in range(k)])
     return Learned(weights, bias, share, thresholds)
@@ -424,25 +434,37 @@ class _Linear:
         return np.stack([1 - p, p], axis=1)
 
 
-def _fit(x: np.ndarray, y: np.ndarray, c: float) -> _Linear:
+def _fit(x: np.ndarray, y: np.ndarray, c: float, weight: np.ndarray | None = None) -> _Linear:
     """Balanced logistic regression; a code with one class only gets a constant score."""
     from sklearn.linear_model import LogisticRegression
 
     if y.min() == y.max():
         return _Linear(np.zeros(x.shape[1]), 10.0 if y[0] else -10.0)
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, y.astype(int))
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+    model.fit(x, y.astype(int), sample_weight=weight)
     return _Linear(model.coef_[0].copy(), float(model.intercept_[0]))
 
 
-def _out_of_fold(x: np.ndarray, labels: np.ndarray, c: float, folds: int = 5) -> np.ndarray:
-    """Scores of texts from models that did not see them (the codebook's, reviewed ones)."""
+def _out_of_fold(
+    x: np.ndarray,
+    labels: np.ndarray,
+    c: float,
+    folds: int = 5,
+    extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Scores of texts from models that did not see them (the codebook's, reviewed ones).
+    `extra` (features, labels, weights of every row, extra rows last) joins every fold's
+    training and is never scored."""
     rng = np.random.default_rng(0)
     fold = rng.permutation(len(x)) % folds
+    extra_x, extra_y, weight = extra or (np.zeros((0, x.shape[1])), labels[:0], None)
     out = np.zeros(labels.shape)
     for f in range(folds):
         train, test = fold != f, fold == f
+        tx, ty = np.vstack([x[train], extra_x]), np.vstack([labels[train], extra_y])
+        w = None if weight is None else np.r_[weight[: len(x)][train], weight[len(x) :]]
         for k in range(labels.shape[1]):
-            out[test, k] = _fit(x[train], labels[train, k], c).predict_proba(x[test])[:, 1]
+            out[test, k] = _fit(tx, ty[:, k], c, w).predict_proba(x[test])[:, 1]
     return out
 
 

@@ -47,14 +47,18 @@ def lemma_source(cache, language: str = "fr") -> Callable[[Sequence[str]], list[
     return lemmas_of
 
 
-MODEL_VERSION = "zero-shot-2"  # bump when AutoCoder's features or training change
+MODEL_VERSION = "zero-shot-3"  # bump when AutoCoder's features or training change
 
 
-def zero_shot_key(codebook: Codebook, embedder_name: str, language: str) -> str:
+def zero_shot_key(
+    codebook: Codebook, embedder_name: str, language: str, foreign: Sequence[Labelled] = ()
+) -> str:
+    """Names the codebook classifier in the cache; another study's decisions train it too."""
     from qualkit.nlp import pipeline_id
 
     parts = (MODEL_VERSION, codebook.content_hash(), embedder_name, pipeline_id(language))
-    return text_hash("|".join(parts))
+    learned = sorted(f"{text_hash(t.text)}:{','.join(sorted(t.codes))}" for t in foreign)
+    return text_hash("|".join(parts + tuple(learned)))
 
 
 def embed_source(embedder, cache, progress: Progress | None = None):
@@ -90,7 +94,7 @@ def code_project(
     embedder = get_embedder(embedder_name)
     embedding_cache = EmbeddingCache(project)
     models = ModelCache(project)
-    key = zero_shot_key(codebook, embedder.name, codebook.language)
+    key = zero_shot_key(codebook, embedder.name, codebook.language, learn_from)
     stored = models.get(key)
     with project.reading() as conn:
         todo = store.segments_to_code(conn)

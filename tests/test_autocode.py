@@ -177,15 +177,20 @@ def test_autocode_learns_from_decisions():
     assert "learned" in learned.explain(0, k)
 
 
-def test_autocode_another_studys_decisions_weigh_less():
+def test_autocode_another_studys_decisions_train_the_codebook_classifier():
     own = [
         Labelled(f"Le robot va remplacer les caristes de l'équipe {i}.", frozenset({"job_threat"}))
         for i in range(12)
     ] + [Labelled(f"Le robot de l'atelier {i} est bleu et neuf.", frozenset()) for i in range(12)]
     foreign = [Labelled(t.text, t.codes, foreign=True) for t in own]
+    probe = "Le robot de palettisation va remplacer les caristes de nuit."
     k = 0
-    share_own, share_foreign = _coder(own).share[k], _coder(foreign).share[k]
-    assert 0 < share_foreign < share_own
+    before = _coder().score([probe]).zero_shot[0, k]
+    seeded = _coder(foreign)
+    after = seeded.score([probe])
+    assert not seeded.share.any() and seeded.learned is None  # no model of the study's own
+    assert after.zero_shot[0, k] > before  # but the codebook classifier learned from them
+    assert _coder(own).share[k] > 0
 
 
 # --- on a project --------------------------------------------------------------------------
