@@ -97,7 +97,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"(?<![\w+])(?:(?:\+|00\s?(?=[1-9]))\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?"
             r"(?:[\s.-]?\d{1,5}){2,5}"
             r"|0\d(?:[\s.-]?\d{2}){4}|0\d(?:/\d{2}){4}|0\s?[89]\d{2}(?:[\s.-]?\d{2}){3}"
-            r"|0\d{2,3}(?:[\s.]\d{2}){3})(?!\d)"
+            r"|0\d{2,3}(?:[\s.]\d{2}){3}|0\d{3}\s\d{3}\s\d{3}|0\d\s\d{4}\s\d{4})(?!\d)"
         ),
     ),
     (
@@ -124,7 +124,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?i:\b(?:compos(?:e|es|ez|er|ait|ent)|faites|fais|tapez|appuyez\s+sur)\s+(?:le\s+)?"
             r"|\ben interne\b[^.\n\d]{0,30}?\ble\s+)"
-            r"(?P<value>\d{2}[\s.]\d{2}|\d{3,5})\b(?![.,]\d)"
+            r"(?P<value>\d[\s.]\d{2}[\s.]\d{2}|\d{2}[\s.]\d{2}|\d{3,5})\b(?![.,]\d)"
         ),
     ),
     (
@@ -136,8 +136,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "TELEPHONE",  # read in English: "plus four four, seven seven zero zero, nine double eight"
         re.compile(
-            r"(?i:\b(?:plus|zero|oh)(?:[\s,]+(?:double|triple)?\s*"
-            r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)\b){6,})"
+            r"(?i:\b(?:plus|zero|oh)(?:[\s,]+(?:(?:double|triple)[\s-]?)?"
+            r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|"
+            r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|"
+            r"five|six|seven|eight|nine))?|ten|eleven|twelve|\w+teen)\b){5,})"
         ),
     ),
     (
@@ -245,6 +247,10 @@ _LOWER_CUE = re.compile(  # before a lower-case first name: "mon collègue julie
     r"(?:\b(?:collègue|chef(?:fe)?|directeur|directrice|adjointe?|associée?|stagiaire|alternante?|"
     r"mari|femme|fils|fille|frère|sœur|madame|monsieur)|\bm['’ ]appelle|\bavec|\bc['’]était|"
     r"\bc['’]est)\s+$"
+)
+_EXTENSION_AFTER = re.compile(
+    rf"(?i:[\s,.…]*(?:(?:euh|heu)[\s,.…]*)?(?P<value>(?:poste|p\.|ext\.?|touche)\s?"
+    rf"(?:\d{{1,5}}\b|(?:{_SPOKEN})(?:[\s-]+(?:{_SPOKEN}))*(?![\w-]))))"
 )
 _CORRECTION = re.compile(
     r"[\s.,…]*(?:non|pardon|enfin|euh|plutôt)(?:[\s.,…]+(?:non|pardon|enfin|euh|plutôt))*[\s.,…]*"
@@ -457,12 +463,16 @@ class Detector:
             for m in pattern.finditer(text):
                 s, e = m.span("value") if "value" in pattern.groupindex else m.span()
                 found.append(Found(s, e, kind, text[s:e], "pattern"))
+        found += self._name_patterns(text)
         for f in [f for f in found if f.kind == "TELEPHONE"]:
             corrected = _CORRECTION.match(text, f.end)  # "poste 4127… non, 4172, pardon"
             if corrected:
                 s, e = corrected.span("value")
                 found.append(Found(s, e, "TELEPHONE", text[s:e], "pattern"))
-        found += self._name_patterns(text)
+            extension = _EXTENSION_AFTER.match(text, f.end)  # "03 25 05 41 80, euh, poste 23"
+            if extension:  # one span with its number, the hesitation between them included
+                s, e = f.start, extension.end()
+                found.append(Found(s, e, "TELEPHONE", text[s:e], "pattern"))
         if self.use_ner:
             found += self._entities(text, doc if doc is not None else self.nlp(text))
         found += self._unknown_proper_nouns(text)
@@ -717,13 +727,23 @@ class Detector:
         ordered = sorted(found, key=lambda f: (rank.get(f.source, 3), -(f.end - f.start), f.start))
         taken: list[Found] = []
         for f in ordered:
-            if f.source != "list" and self.is_never(f.text):
+            if (
+                f.source != "list"
+                and f.kind not in ("TELEPHONE", "EMAIL")  # "… Non pardon, soixante-sept"
+                and self.is_never(f.text)
+            ):
                 continue
             if any(s < f.end and f.start < e for s, e in protected):
                 continue
             clash = [t for t in taken if t.start < f.end and f.start < t.end]
             if not clash:
                 taken.append(f)
+            elif f.kind in ("TELEPHONE", "EMAIL") and all(t.kind == f.kind for t in clash):
+                # "05 61 00 ... euh ... 05 61 00 74 32": a restart and the number, one span
+                s = min([f.start] + [t.start for t in clash])
+                e = max([f.end] + [t.end for t in clash])
+                taken = [t for t in taken if t not in clash]
+                taken.append(Found(s, e, f.kind, text[s:e], f.source))
             elif f.source in ("ner", "unknown") and all(
                 (t.source in _NAME_RULES or f.source == "unknown" and t.source == "ner")
                 and f.start <= t.start
@@ -761,6 +781,9 @@ _DIGIT_WORDS = {
     "huit",
     "neuf",
 }
+_NUMBER_CORRECTED = re.compile(
+    rf"(?i:[\s.,…]*(?:non|pardon)(?:[\s.,…]+pardon)?[\s.,…]*(?:{_SPOKEN}|\d{{1,2}})(?![\w-]))"
+)
 _FILLERS = {"euh", "heu", "hum", "ben", "bah", "attendez", "hein", "alors", "donc"}
 
 
@@ -773,11 +796,18 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
     Digits need all ten, with nothing but fillers ("euh") between groups, or six before a
     correction ("06 58 33… non, pardon, 07 58…")."""
     spans = []
-    for start in re.finditer(r"(?i)\bzéro\b|(?<!\d\s)(?<![\d+.,])\b0\d\b(?![.,]?\d)", text):
+    for start in re.finditer(
+        r"(?i)\bzéro\b|\bplus(?=[\s,]+(?:trente|quarante|trois|deux|un)\b)"
+        r"|(?<!\d\s)(?<![\d+.,])\b0\d\b(?![.,]?\d)",
+        text,
+    ):
         digits_mode = start.group()[0] == "0"
         pos, digits, end, gap = start.start(), 0, start.start(), 0
         last, corrected = 0, False
         while pos < len(text) and digits < 10 and gap <= (2 if digits_mode else 8):
+            if text.startswith("plus", pos) or text.startswith("Plus", pos):
+                pos += 4
+                continue
             m = _NUMBER_WORD.match(text, pos)
             if m:
                 word = m.group().lower()
@@ -785,6 +815,8 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
                     digits -= last
                     corrected = False
                 last = len(word) if word.isdigit() else 1 if word in _DIGIT_WORDS else 2
+                if word == "cent":  # "deux cent vingt-quatre": three digits
+                    last = 0
                 digits += last
                 end = pos = m.end()
                 gap = 0
@@ -803,6 +835,9 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
             corrected = corrected or word.lower() in ("non", "pardon")
             gap += bool(word)
             pos = skip.end()
+        fixed = _NUMBER_CORRECTED.match(text, end)
+        if fixed:  # "quarante et un... non, quarante-deux"
+            end = fixed.end()
         if digits >= (10 if digits_mode else 8) and not any(
             s <= start.start() < e for s, e in spans
         ):

@@ -94,6 +94,14 @@ def replaced(text: str, **lists) -> str:
         ("l'accueil, 02 97 41 12 00, touche 4, ou le site", "touche 4"),
         ("c'est p tiret bas nowak arobas metal tiret est point fr", "nowak"),
         ("l'ancienne, said a commercial almoravid point fr, marche encore", "almoravid"),
+        ("le fixe, 04 78 22 61 30, euh, poste 58, merci", "euh, poste"),
+        ("plus trente-trois, six, quarante et un, euh, dix-huit, zéro deux, trente", "dix-huit"),
+        ("mobile 0615 227 904, le soir", "227 904"),
+        ("en interne c'est le 3 22 14, sinon l'accueil", "22 14"),
+        ("it's plus forty-four, seven seven double-oh, one two three, four", "double-oh"),
+        ("attendez... 04 91 22 ... euh ... 04 91 22 37 15. Voilà", "04 91 22 ..."),
+        ("zéro trois, douze, quarante, zéro deux, soixante et un... non, soixante-deux.", "deux."),
+        ("le standard, zéro un, vingt, trente, euh, zéro zéro, poste deux cent dix", "deux cent"),
     ],
 )
 def test_pseudonymise_identifiers_never_survive(text, secret):
