@@ -4,10 +4,10 @@ named entities alone (fr_core_news_md) measured in the same run for comparison.
 .venv/bin/python benchmarks/bench_pseudonymise.py [--missed]
     # --missed lists the mentions that survived in the studied sets (to study the misses)
 
-Nineteen hand-made sets, each written by someone who never saw the detector or the other sets.
+Twenty hand-made sets, each written by someone who never saw the detector or the other sets.
 `names_test.jsonl` (61 passages) and `names_heldout.jsonl` (52) served to study what was missed
 (with --missed). After each round of changes the detector was frozen and run once on a fresh
-set nobody had studied: `names_final.jsonl` to `names_final17.jsonl` (each then studied for the
+set nobody had studied: `names_final.jsonl` to `names_final18.jsonl` (each then studied for the
 next round). The last unseen set's figures are the ones that count; the README gives each
 round's when first run.
 
@@ -52,6 +52,7 @@ SETS = {
     "unseen before round 15, then studied: names_final15.jsonl": "names_final15.jsonl",
     "unseen before round 16, then studied: names_final16.jsonl": "names_final16.jsonl",
     "unseen before round 17, then studied: names_final17.jsonl": "names_final17.jsonl",
+    "unseen before round 18: names_final18.jsonl": "names_final18.jsonl",
 }
 GROUPS = {
     "persons": {"PERSON"},
