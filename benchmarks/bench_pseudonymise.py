@@ -52,7 +52,7 @@ SETS = {
     "unseen before round 15, then studied: names_final15.jsonl": "names_final15.jsonl",
     "unseen before round 16, then studied: names_final16.jsonl": "names_final16.jsonl",
     "unseen before round 17, then studied: names_final17.jsonl": "names_final17.jsonl",
-    "unseen before round 18: names_final18.jsonl": "names_final18.jsonl",
+    "unseen before round 18, then studied: names_final18.jsonl": "names_final18.jsonl",
 }
 GROUPS = {
     "persons": {"PERSON"},

@@ -132,7 +132,7 @@ def code_project(
     )
     if stored is None:
         models.put(key, coder.zero_shot.to_bytes())
-    if training and stored_learned is None:
+    if coder.learned is not None and stored_learned is None:  # none from --learn-from alone
         models.put(learned_key, coder.learned.to_bytes())
     texts = [t for _, t in todo]
     scores = coder.score(texts)

@@ -39,7 +39,7 @@ _SENTENCE_END = re.compile(r"(?:^|[.!?…:;]\s*|\n\s*|[«\"(]\s*|\.\.\.\s*)$")
 
 _SPOKEN = (
     r"zéro|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
-    r"quinze|seize|vingt|trente|quarante|cinquante|soixante|septante|octante|nonante|cent|"
+    r"quinze|seize|vingt|trente|quarante|cinquante|soixante|septante|octante|nonante|cents?|"
     r"dix-sept|dix-huit|dix-neuf|(?:vingt|trente|quarante|cinquante|soixante|quatre-vingts?)"
     r"(?:-(?:et-)?(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
     r"quatorze|quinze|seize|dix-sept|dix-huit|dix-neuf))?"
@@ -65,7 +65,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"|oui|euh|bon|bah|hein|sinon|simplement|tout|écrivez|écrire|notez|note)\b)"
             r"[\w.-]*\w(?:,?\s+(?:(?:point|dot|tiret(?:\s+du)?(?:\s+bas)?|underscore),?\s+)?"
             r"[\w-]+){0,5}?,?\s+(?:arobase|arobas|arrobase|arrobe|a commercial|at|chez),?\s+"
-            r"[\w-]+(?:,?[\s-]+[\w-]+)*?,?\s+"
+            r"[\w-]+(?:,?\s+[\w-]+)*?,?\s+"
             r"(?:point|dot),?\s+(?:fr|com|net|org|eu|io|de|be|ch|co|info|biz|ca|lu|ma|tn|sn|ai|"
             r"coop|asso|gouv|corsica|bzh|paris|alsace|gp|mq|re|nc|pf|gf|yt|tech|pro|it|es|pt|nl|"
             r"pl|uk|us|cn|jp|ci|cm|dz|mg|ht|at|se|dk|no|fi|ie|cz|ro|gr|tr|in|br|mx|ar|app|dev|"
@@ -108,8 +108,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         "TELEPHONE",  # an extension: "poste 4521", "ligne directe 4521"
         re.compile(
             r"(?i:\b(?:poste|extension|ext\.?|ligne directe)\s*(?:n°\s*)?"
-            r"(?:[.…,]+\s*(?:euh\s*[.…,]*\s*)?)?(?:c['’]est\s+)?(?:le\s+)?)\d{3,5}\b"
-            r"|(?:(?<=\d\s)|(?<=\d,\s))(?:p\.|poste|ext\.?|touche)\s?\d{1,5}\b"
+            r"(?:[.…,]+\s*(?:euh\s*[.…,]*\s*)?)?(?:c['’]est\s+le\s+|le\s+)?)\d{3,5}\b"
+            r"(?!\s*(?:euros?|€|pièces?|heures?|personnes|%))"
         ),
     ),
     (
@@ -122,9 +122,11 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "TELEPHONE",  # dialled or internal: "on compose le 4400", "en interne, c'est le 2215"
         re.compile(
-            r"(?i:\b(?:compos(?:e|es|ez|er|ait|ent)|faites|fais|tapez|appuyez\s+sur)\s+(?:le\s+)?"
-            r"|\ben interne\b[^.\n\d]{0,30}?\ble\s+)"
+            r"(?i:\b(?:compos(?:e|es|ez|er|ait|ent)|faites|fais|tapez|appuyez\s+sur)\s+le\s+"
+            r"|\ben interne,?\s+(?:(?:c['’]est|c['’]était|vous\s+faites|on\s+fait|composez|"
+            r"tapez|appelez)\s+)?le\s+)"
             r"(?P<value>\d[\s.]\d{2}[\s.]\d{2}|\d{2}[\s.]\d{2}|\d{3,5})\b(?![.,]\d)"
+            r"(?!\s*(?:mètres?|m\b|euros?|€|pièces?|heures?|h\b|km|kg|%|personnes|fois))"
         ),
     ),
     (
@@ -163,6 +165,13 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     (
+        "IDENTIFIANT",  # "le lot 24B0917", "le marché n° 2024-DNUM-037"; not "le marché 2023"
+        re.compile(
+            r"(?i:\b(?:lot|marché)\s+(?:n°\s*)?)"
+            r"(?P<value>(?=[A-Z0-9./-]*[A-Z-])[A-Z0-9][A-Z0-9./-]{3,22}\d|\d{5,})\b"
+        ),
+    ),
+    (
         "IDENTIFIANT",  # a profile's slug: "sur LinkedIn, c'est camille-rousseau-aero"
         re.compile(
             r"(?i:\b(?:linkedin|profil|identifiant|pseudo|compte)\b)[^.\n]{0,25}?"
@@ -181,7 +190,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?i:\b(?:matricule|siret|siren|n°\s*de\s*sécu(?:rité sociale)?|"
             r"numéro\s+(?:de\s+|d['’]|du\s+)?[\wé-]+|badge|identifiant|employee id|id|permis|"
-            r"dossier|ticket|commande|facture|référence|réf\.?|conteneur|lot|marché|n°|"
+            r"dossier|ticket|commande|facture|référence|réf\.?|conteneur|n°|"
             r"passeport|cin|avs|nir|rg|immatriculation|plaque)\b[\s:°n.,]*"
             r"(?:c['’]est\s+)?(?:le\s+|la\s+)?(?:voilà\s*:?\s*)?)"
             r"(?P<value>[A-Z0-9][A-Z0-9 ./-]{2,22}\d)"
@@ -250,11 +259,11 @@ _LOWER_CUE = re.compile(  # before a lower-case first name: "mon collègue julie
 )
 _EXTENSION_AFTER = re.compile(
     rf"(?i:[\s,.…]*(?:(?:euh|heu)[\s,.…]*)?(?P<value>(?:poste|p\.|ext\.?|touche)\s?"
-    rf"(?:\d{{1,5}}\b|(?:{_SPOKEN})(?:[\s-]+(?:{_SPOKEN}))*(?![\w-]))))"
+    rf"(?:\d{{1,5}}\b|(?!une?\b)(?:{_SPOKEN})(?:[\s-]+(?:{_SPOKEN}))*(?![\w-]))))"
 )
 _CORRECTION = re.compile(
-    r"[\s.,…]*(?:non|pardon|enfin|euh|plutôt)(?:[\s.,…]+(?:non|pardon|enfin|euh|plutôt))*[\s.,…]*"
-    r"(?P<value>\d[\d .]{1,16}\d)"
+    r"[\s.,…]*(?:non|pardon|enfin|plutôt)(?:[\s.,…]+(?:non|pardon|enfin|euh|plutôt))*[\s.,…]*"
+    r"(?!(?:19|20)\d\d\b)(?P<value>\d[\d .]{1,16}\d)(?!\s*(?:euros?|€|%|personnes|pièces))"
 )
 _LOWER_CHEZ = re.compile(
     r"\b(?:chez|la société|l['’ ]entreprise|la boîte|le groupe|le cabinet|la startup|"
@@ -279,8 +288,9 @@ _ORG_PUBLIC = re.compile(  # an employer named by its place: "la mairie de Lens"
     rf"\b(?:mairie|conseil\s+(?:départemental|régional|général|municipal)|"
     rf"conseil\s+de\s+prud['’]hommes|tribunal\s+(?:judiciaire|administratif|de\s+commerce)|"
     rf"communauté\s+(?:de\s+communes|d['’]agglomération)|métropole|préfecture|rectorat)"
-    rf"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])[{_UP}][{_LOW}{_UP}'’]+"
-    rf"(?:-[{_LOW}{_UP}'’]+)*"
+    rf"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])(?:L[ae]s?\s|L['’])?"
+    rf"[{_UP}][{_LOW}{_UP}'’]+(?:-[{_LOW}{_UP}'’]+)*"
+    rf"(?:\s(?:d['’]|de\s|du\s|sur\s|lès\s)?[{_UP}][{_LOW}{_UP}'’]+(?:-[{_LOW}{_UP}'’]+)*)*"
     rf"|\b(?:UMR|UPR|USR|UAR|EA)\s?\d{{3,5}}\b"
 )
 _SPELLED = re.compile(r"\b[A-Z](?:-[A-Z]){3,}\b")  # a name spelled out: "V-I-D-A-L"
@@ -552,8 +562,8 @@ class Detector:
             words = m.group("name").split()
             lead = words[:1] if len(words) > 1 and words[0] in _LOWER_PARTICLES else []
             core = words[len(lead) :]
-            if core[0] in _stop_words() or core[0] in _FUNCTIONS:
-                continue  # "madame la directrice", "monsieur le maire"
+            if core[0] in _stop_words() or core[0] in _FUNCTIONS or lead and known_word(core[0]):
+                continue  # "madame la directrice", "monsieur le maire", "monsieur le curé"
             if m.group("title") in ("docteur", "professeur") and common_word(core[0]):
                 continue  # "le docteur en chimie", "professeur associé"
             if len(core) == 2 and (core[1] in _stop_words() or common_word(core[1])):
@@ -727,11 +737,11 @@ class Detector:
         ordered = sorted(found, key=lambda f: (rank.get(f.source, 3), -(f.end - f.start), f.start))
         taken: list[Found] = []
         for f in ordered:
-            if (
-                f.source != "list"
-                and f.kind not in ("TELEPHONE", "EMAIL")  # "… Non pardon, soixante-sept"
-                and self.is_never(f.text)
-            ):
+            if f.source != "list" and f.kind in ("TELEPHONE", "EMAIL"):
+                if fold(f.text) in self.never:  # listed whole; "… Non pardon, 67" is no reason
+                    protected.append((f.start, f.end))  # nor its domain alone
+                    continue
+            elif f.source != "list" and self.is_never(f.text):
                 continue
             if any(s < f.end and f.start < e for s, e in protected):
                 continue
@@ -790,11 +800,15 @@ _FILLERS = {"euh", "heu", "hum", "ben", "bah", "attendez", "hein", "alors", "don
 def _dictated_numbers(text: str) -> list[tuple[int, int]]:
     """Phone numbers read aloud, pauses and hesitations included: "zéro six... attendez...
     quarante-cinq, douze, euh, zéro huit, soixante-dix-sept", "zéro, six, un, deux… euh… trois",
-    "02 40 35, euh, 61 07". Starts at "zéro" or at two digits "0X" that follow no other number;
-    counts digits (a word from zéro to neuf is one, a larger one two) and ends at ten. Words
-    count from eight digits when the talk moves on; up to eight words may come between them.
-    Digits need all ten, with nothing but fillers ("euh") between groups, or six before a
-    correction ("06 58 33… non, pardon, 07 58…")."""
+    "02 40 35, euh, 61 07", "plus trente-trois, six, …". Starts at "zéro", at "plus" before a
+    number, or at two digits "0X" that follow no other number; counts digits (a word from zéro
+    to neuf is one, "cent" two unless a number follows it, a larger one two) and ends at ten.
+    From "zéro", words count from eight digits when the talk moves on, and up to eight words
+    may come between them.
+    From "plus" or digits, only fillers ("euh") may come between groups and all ten digits are
+    needed; digits also need a sign of speech (a filler, a number in words, " - ", "…"), so a
+    list of years ("08, 09, 10, 11, 12") is no number; six digits cut by a correction count
+    when a whole number follows ("06 58 33… non, pardon, 07 58 33 90 14")."""
     spans = []
     for start in re.finditer(
         r"(?i)\bzéro\b|\bplus(?=[\s,]+(?:trente|quarante|trois|deux|un)\b)"
@@ -802,10 +816,12 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
         text,
     ):
         digits_mode = start.group()[0] == "0"
+        strict = start.group()[0] != "z" and start.group()[0] != "Z"  # "plus" or digits
+        spoken = not digits_mode
         pos, digits, end, gap = start.start(), 0, start.start(), 0
-        last, corrected = 0, False
-        while pos < len(text) and digits < 10 and gap <= (2 if digits_mode else 8):
-            if text.startswith("plus", pos) or text.startswith("Plus", pos):
+        last, corrected, hundred = 0, False, 0
+        while pos < len(text) and digits < 10 and gap <= (2 if strict else 8):
+            if text.startswith(("plus", "Plus"), pos):
                 pos += 4
                 continue
             m = _NUMBER_WORD.match(text, pos)
@@ -815,8 +831,12 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
                     digits -= last
                     corrected = False
                 last = len(word) if word.isdigit() else 1 if word in _DIGIT_WORDS else 2
-                if word == "cent":  # "deux cent vingt-quatre": three digits
-                    last = 0
+                if word.startswith("cent"):  # "huit cents": three digits
+                    last = 2
+                elif hundred and text[hundred:pos].isspace():  # "deux cent vingt-quatre"
+                    digits -= 2
+                hundred = m.end() if word.startswith("cent") else 0
+                spoken = spoken or not word.isdigit()
                 digits += last
                 end = pos = m.end()
                 gap = 0
@@ -828,21 +848,34 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
             if not skip:
                 break
             word = skip.group().strip(" ,.…;:!?()-")
-            if digits_mode and word and word.lower() not in _FILLERS:
-                if digits >= 6 and word.lower() in ("non", "pardon"):
-                    digits = 10  # "06 58 33… non, pardon, 07 58 33 90 14": both are numbers
+            if strict and word and word.lower() not in _FILLERS:
+                if (
+                    digits_mode
+                    and digits >= 6
+                    and word.lower() in ("non", "pardon")
+                    and _RESTATED.match(text, pos)
+                ):
+                    digits, spoken = 10, True  # "06 58 33… non, pardon, 07 58 33 90 14"
                 break  # "06 … télécopie 02 35": another number
+            spoken = spoken or bool(word) or bool(re.search(r" - |…|\.\.\.", skip.group()))
             corrected = corrected or word.lower() in ("non", "pardon")
             gap += bool(word)
             pos = skip.end()
         fixed = _NUMBER_CORRECTED.match(text, end)
         if fixed:  # "quarante et un... non, quarante-deux"
             end = fixed.end()
-        if digits >= (10 if digits_mode else 8) and not any(
-            s <= start.start() < e for s, e in spans
+        if (
+            digits >= (10 if strict else 8)
+            and spoken
+            and not any(s <= start.start() < e for s, e in spans)
         ):
             spans.append((start.start(), end))
     return spans
+
+
+_RESTATED = re.compile(
+    r"(?i)[\s,.…]*(?:non|pardon)(?:[\s,.…]+(?:non|pardon))*[\s,.…]*0\d(?:[\s.-]?\d{2}){4}"
+)
 
 
 def common_word(word: str) -> bool:
@@ -895,7 +928,7 @@ _LEADING_PREPOSITION = re.compile(
 def _without_preposition(f: Found) -> Found:
     """A sentence's capitalised first word is no part of the name: "Chez Segula Technologies"."""
     m = _LEADING_PREPOSITION.match(f.text)
-    if not m or f.kind not in _NER_KINDS.values() or m.end() == len(f.text):
+    if not m or f.source == "list" or f.kind not in _NER_KINDS.values() or m.end() == len(f.text):
         return f
     return Found(f.start + m.end(), f.end, f.kind, f.text[m.end() :], f.source)
 

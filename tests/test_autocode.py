@@ -234,6 +234,25 @@ def test_autocode_project_run_and_cache(cli, coded_project):
     assert second["codebook_version"] == result["codebook_version"] == 1
 
 
+def test_autocode_learn_from_another_study_on_a_fresh_project(cli, coded_project, tmp_path):
+    project, book = coded_project
+    lines = [
+        {
+            "id": f"x{i}",
+            "text": f"Le robot va supprimer les postes de l'équipe {i}.",
+            "codes": ["job_threat"],
+        }  # fmt: skip
+        for i in range(6)
+    ] + [{"id": f"y{i}", "text": f"L'atelier {i} est propre.", "codes": []} for i in range(6)]
+    labelled = write(tmp_path / "other.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
+    args = ["code", project, "--codebook", book, "--embedder", FAKE, "--json"]
+    done = cli(*args, "--learn-from", labelled)
+    assert done.code == 0, done.err
+    assert json.loads(done.out)["segments_scored"] == 3
+    again = cli(*args, "--learn-from", labelled)  # the classifier it trained is cached
+    assert again.code == 0 and json.loads(again.out)["embeddings_computed"] == 0
+
+
 def test_autocode_human_decisions_survive_rerun(cli, coded_project):
     from qualkit.store import Project
     from qualkit.store.codings import decide

@@ -120,6 +120,25 @@ def test_pseudonymise_identifiers_never_survive(text, secret):
         ("Mon homologue, Dr. Katrin Vogelsang, arrive.", ["Dr. ["]),
         ("Chez Segula Technologies, on code.", ["Chez ["]),
         ("Une SCOP qui fait du comté. En SCOP, on vote.", ["Une SCOP", "En SCOP"]),
+        # ordinary counts, times, amounts and titles that look like the contact rules' cues
+        ("en 08, 09, 10, 11, 12, on a licencié", ["08, 09, 10, 11, 12"]),
+        ("à 08 30, 09 00, non, plutôt 09 15", ["08 30", "09 15"]),
+        (
+            "plus quarante pour cent, la marge plus trente et les effectifs plus douze",
+            ["plus quarante", "plus trente", "plus douze"],
+        ),  # fmt: skip
+        ("En plus un jour sur deux, on fait douze heures", ["plus un jour", "douze"]),
+        (
+            "Je fais 1200 pièces, vous faites 1500 euros, ils composent le 1500 mètres",
+            ["1200", "1500 euros", "1500 mètres"],
+        ),  # fmt: skip
+        (
+            "Ce poste, c'est 1800 euros net. On était 12, poste 3. Page 12, p. 45",
+            ["1800", "poste 3", "p. 45"],
+        ),  # fmt: skip
+        ("Sur le marché, 2 000 clients. Au marché 2023, rien.", ["2 000", "2023"]),
+        ("monsieur le curé et madame la conseillère", ["curé", "conseillère"]),
+        ("zéro six, douze, trente, quarante, cinquante, enfin 2019 on a changé", ["2019"]),
     ],
 )
 def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
@@ -166,6 +185,11 @@ def test_pseudonymise_always_and_never_lists_win():
     text = "Dupont Industrie livre Hanovre, et Rose aussi."
     out = replaced(text, always=[("Dupont Industrie", "ENTREPRISE")], never=["Rose"])
     assert "Dupont Industrie" not in out and "[ENTREPRISE_1]" in out and "Rose" in out
+    listed = "Écrivez à accueil@mairie.fr. En Voiture Simone livre."
+    out = replaced(
+        listed, always=[("En Voiture Simone", "ENTREPRISE")], never=["accueil@mairie.fr"]
+    )
+    assert "accueil@mairie.fr" in out and "En Voiture" not in out
 
 
 def test_pseudonymise_short_forms_share_the_placeholder_across_interviews():
