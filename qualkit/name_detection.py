@@ -207,11 +207,13 @@ _ORG_CONTEXT = re.compile(
 )
 _ORG_APPOSED = re.compile(  # "Alliance, la mutuelle", "Aleph Alpha, une boîte de Heidelberg"
     rf"(?<![\w-])(?P<name>(?:(?:Le|La|Les|L['’])\s?)?{_NAME_SEQ}),\s+(?:la|le|l['’]|une|un|notre)\s*"
+    rf"(?:(?:autre|grand|gros|principal|premier|nouveau|ancien)\s+)?"
     rf"(?:mutuelle|banque|boîte|société|entreprise|start-up|startup|PME|ETI|cabinet|groupe|"
     rf"coopérative|enseigne|assureur|agence|association|fondation|éditeur|plateforme|filiale|"
     rf"usine|labo|laboratoire|clinique|école|franchise|maison|chaîne|marque|fabricant|"
     rf"holding|transporteur|intégrateur|sous-traitant|distributeur|constructeur|"
-    rf"équipementier|spécialiste|bureau d['’]études|ESN|SSII)\b"
+    rf"équipementier|spécialiste|bureau d['’]études|ESN|SSII|donneur d['’]ordres|"
+    rf"client|fournisseur|concurrent|partenaire)\b"
 )
 _ORG_CALLED = re.compile(  # "une startup qui s'appelle vizia lab", "la boîte qui s'appelle Kelvio"
     rf"\b(?:boîte|société|entreprise|start-?up|cabinet|agence|association|éditeur|fournisseur|"
@@ -225,8 +227,9 @@ _ORG_NAMED_AFTER = re.compile(  # "une agence locale, Intérim 44, à Saint-Naza
     rf"\b(?:un|une|l['’]|le|la|notre|leur)\s*(?:intégrateur|agence|boîte|société|entreprise|"
     rf"cabinet|start-up|startup|PME|ETI|fournisseur|prestataire|éditeur|sous-traitant|banque|"
     rf"mutuelle|assureur|organisme|association|coopérative|enseigne|transporteur)"
-    rf"(?:\s+[a-zà-ÿ-]+)?(?:\s+(?:de|d['’]|à)\s*{_NAME})?,\s+"
-    rf"(?P<name>{_NAME_SEQ}(?:\s+\d{{1,3}})?)(?=\s*[,.;)…]|\s+(?:à|qui|de|en|pour)\b)"
+    rf"(?:\s+[a-zà-ÿ-]+)?(?:\s+(?:de|d['’]|à)\s*(?:{_NAME}|[a-zà-ÿ-]+))?,\s+"
+    rf"(?P<name>(?:L[ae]s?\s|L['’])?{_NAME_SEQ}(?:\s+\d{{1,3}})?)"
+    rf"(?=\s*[,.;)…]|\s+(?:à|qui|de|en|pour)\b)"
 )
 _RELATION = re.compile(  # "c'est Pierre, mon alternant, qui", "Rose, ma collègue"
     rf"(?<![\w-])(?P<name>{_NAME}),\s+(?:mon|ma|notre|son|sa|leur|(?:l['’])?une?\s+de\s+(?:mes|nos|ses))"
@@ -287,7 +290,8 @@ _ORG_PREFIX = re.compile(
 _ORG_PUBLIC = re.compile(  # an employer named by its place: "la mairie de Lens", "UMR 5506"
     rf"\b(?:mairie|conseil\s+(?:départemental|régional|général|municipal)|"
     rf"conseil\s+de\s+prud['’]hommes|tribunal\s+(?:judiciaire|administratif|de\s+commerce)|"
-    rf"communauté\s+(?:de\s+communes|d['’]agglomération)|métropole|préfecture|rectorat)"
+    rf"communauté\s+(?:de\s+communes|d['’]agglomération)|métropole|préfecture|rectorat|"
+    rf"barreau)"
     rf"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])(?:L[ae]s?\s|L['’])?"
     rf"[{_UP}][{_LOW}{_UP}'’]+(?:-[{_LOW}{_UP}'’]+)*"
     rf"(?:\s(?:d['’]|de\s|du\s|sur\s|lès\s)?[{_UP}][{_LOW}{_UP}'’]+(?:-[{_LOW}{_UP}'’]+)*)*"
@@ -623,6 +627,7 @@ class Detector:
                 if (
                     pattern is _ORG_SUFFIX
                     and not _LEGAL_FORM.search(m.group())
+                    and not re.search(r"\s(?:Frères|(?:et|&)\s(?:Fils|Cie))$", m.group())
                     and all(common_word(w) for w in words[:-1])
                     and (fold(words[0]) in _DEPARTMENT_HEADS or sentence_start(text, m.start()))
                 ):

@@ -175,6 +175,10 @@ def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
         ("Paul Rinaldi, dit « Le Grand », est parti", "Le Grand"),
         ("on travaille avec la mairie de Roubaix sur ça", "Roubaix"),
         ("un labo, l'UMR 7312, à côté", "7312"),
+        ("La boîte date de 1978. Meunier Frères, ébénisterie, à Nantes.", "Meunier Frères"),
+        ("vers une entreprise d'insertion, Les Jardins du Val Fleuri. Voilà.", "Val Fleuri"),
+        ("il forme les avocats du barreau de Rennes", "Rennes"),
+        ("on livre Alstom, notre principal client, depuis dix ans", "Alstom"),
     ],
 )
 def test_pseudonymise_patterns_find_names_without_a_model(text, name):
