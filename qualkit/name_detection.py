@@ -45,6 +45,8 @@ _SPOKEN = (
     r"quatorze|quinze|seize|dix-sept|dix-huit|dix-neuf))?"
 )
 
+_QUANTITY = r"euros?|€|pièces?|heures?|personnes|%"  # after a number: no phone
+
 PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "EMAIL",
@@ -109,7 +111,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?i:\b(?:poste|extension|ext\.?|ligne directe)\s*(?:n°\s*)?"
             r"(?:[.…,]+\s*(?:euh\s*[.…,]*\s*)?)?(?:c['’]est\s+le\s+|le\s+)?)\d{3,5}\b"
-            r"(?!\s*(?:euros?|€|pièces?|heures?|personnes|%))"
+            rf"(?!\s*(?:{_QUANTITY}))"
         ),
     ),
     (
@@ -126,7 +128,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"|\ben interne,?\s+(?:(?:c['’]est|c['’]était|vous\s+faites|on\s+fait|composez|"
             r"tapez|appelez)\s+)?le\s+)"
             r"(?P<value>\d[\s.]\d{2}[\s.]\d{2}|\d{2}[\s.]\d{2}|\d{3,5})\b(?![.,]\d)"
-            r"(?!\s*(?:mètres?|m\b|euros?|€|pièces?|heures?|h\b|km|kg|%|personnes|fois))"
+            rf"(?!\s*(?:{_QUANTITY}|mètres?|m\b|h\b|km|kg|fois))"
         ),
     ),
     (
@@ -266,7 +268,7 @@ _EXTENSION_AFTER = re.compile(
 )
 _CORRECTION = re.compile(
     r"[\s.,…]*(?:non|pardon|enfin|plutôt)(?:[\s.,…]+(?:non|pardon|enfin|euh|plutôt))*[\s.,…]*"
-    r"(?!(?:19|20)\d\d\b)(?P<value>\d[\d .]{1,16}\d)(?!\s*(?:euros?|€|%|personnes|pièces))"
+    rf"(?!(?:19|20)\d\d\b)(?P<value>\d[\d .]{{1,16}}\d)(?!\s*(?:{_QUANTITY}))"
 )
 _LOWER_CHEZ = re.compile(
     r"\b(?:chez|la société|l['’ ]entreprise|la boîte|le groupe|le cabinet|la startup|"
@@ -298,8 +300,12 @@ _ORG_PUBLIC = re.compile(  # an employer named by its place: "la mairie de Lens"
     rf"|\b(?:UMR|UPR|USR|UAR|EA)\s?\d{{3,5}}\b"
 )
 _SPELLED = re.compile(r"\b[A-Z](?:-[A-Z]){3,}\b")  # a name spelled out: "V-I-D-A-L"
+_LEGAL_FORMS = (
+    r"SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|BV|NV|SpA|SRL|Srl|Sàrl|SL|KG|PLC|Plc|AB|Oy|Ltd|Inc\.?|"
+    r"LLC|AG"
+)
 _ORG_SUFFIX = re.compile(
-    rf"\b{_NAME_SEQ}\s+(?:&\s+)?(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|BV|NV|SpA|SRL|Srl|Sàrl|SL|KG|PLC|Plc|AB|Oy|Ltd|Inc\.?|LLC|SE|AG|Group|"
+    rf"\b{_NAME_SEQ}\s+(?:&\s+)?(?:{_LEGAL_FORMS}|SE|Group|"
     rf"Groupe|Industries|Industrie|Conseil|Consulting|Services|Technologies|Solutions|Partners|"
     rf"Associés|Ingénierie|Logistique|Systèmes|Systems|Automation|Automatisme|Mécanique|RH|"
     rf"Conseils|Recrutement|Intérim|Formation|(?:et|&) (?:Fils|Cie)|Frères|Robotique|"
@@ -308,8 +314,8 @@ _ORG_SUFFIX = re.compile(
     rf"Aerospace|Robotics|Vision|Medical|Pharma|Bio|Chimie|Métal|Metal|Outillage)"
     rf"(?:\s+(?:RH|SA|SAS|SARL))?\b"
 )
-_LEGAL_FORM = re.compile(
-    r"\s(?:SA|SAS|SASU|SARL|SNC|EURL|SCOP|GmbH|BV|NV|SpA|SRL|Srl|Sàrl|SL|KG|PLC|Plc|AB|Oy|Ltd|Inc\.?|LLC|AG)$|\s&\s(?:Associés|Fils|Cie)\b"
+_LEGAL_FORM = re.compile(  # a name that is a firm whatever its words: "Boulanger Frères"
+    rf"\s(?:{_LEGAL_FORMS})$|\s(?:et|&)\s(?:Associés|Fils|Cie)\b|\sFrères$"
 )
 _DEPARTMENT_HEADS = set(
     "service cote direction departement equipe cellule pole bureau responsable charge chargee "
@@ -627,7 +633,6 @@ class Detector:
                 if (
                     pattern is _ORG_SUFFIX
                     and not _LEGAL_FORM.search(m.group())
-                    and not re.search(r"\s(?:Frères|(?:et|&)\s(?:Fils|Cie))$", m.group())
                     and all(common_word(w) for w in words[:-1])
                     and (fold(words[0]) in _DEPARTMENT_HEADS or sentence_start(text, m.start()))
                 ):
@@ -783,22 +788,10 @@ class Detector:
 
 _NUMBER_WORD = re.compile(rf"(?i:{_SPOKEN}|\d{{1,2}})(?![\w-])")
 _HESITATION = re.compile(r"[\s,.…;:!?()-]+|[^\s\d]{1,12}")
-_DIGIT_WORDS = {
-    "zéro",
-    "un",
-    "une",
-    "deux",
-    "trois",
-    "quatre",
-    "cinq",
-    "six",
-    "sept",
-    "huit",
-    "neuf",
-}
-_NUMBER_CORRECTED = re.compile(
-    rf"(?i:[\s.,…]*(?:non|pardon)(?:[\s.,…]+pardon)?[\s.,…]*(?:{_SPOKEN}|\d{{1,2}})(?![\w-]))"
-)
+_DIGIT_WORDS = frozenset("zéro un une deux trois quatre cinq six sept huit neuf".split())
+_SELF_CORRECTION = r"[\s,.…]*(?:non|pardon)(?:[\s,.…]+(?:non|pardon))*[\s,.…]*"
+_NUMBER_CORRECTED = re.compile(rf"(?i:{_SELF_CORRECTION}(?:{_SPOKEN}|\d{{1,2}})(?![\w-]))")
+_RESTATED = re.compile(rf"(?i){_SELF_CORRECTION}0\d(?:[\s.-]?\d{{2}}){{4}}")
 _FILLERS = {"euh", "heu", "hum", "ben", "bah", "attendez", "hein", "alors", "donc"}
 
 
@@ -821,7 +814,7 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
         text,
     ):
         digits_mode = start.group()[0] == "0"
-        strict = start.group()[0] != "z" and start.group()[0] != "Z"  # "plus" or digits
+        strict = start.group().lower() != "zéro"  # "plus" or digits
         spoken = not digits_mode
         pos, digits, end, gap = start.start(), 0, start.start(), 0
         last, corrected, hundred = 0, False, 0
@@ -876,11 +869,6 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
         ):
             spans.append((start.start(), end))
     return spans
-
-
-_RESTATED = re.compile(
-    r"(?i)[\s,.…]*(?:non|pardon)(?:[\s,.…]+(?:non|pardon))*[\s,.…]*0\d(?:[\s.-]?\d{2}){4}"
-)
 
 
 def common_word(word: str) -> bool:
