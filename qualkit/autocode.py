@@ -198,7 +198,7 @@ class AutoCoder:
         if self.training:
             t_texts = [t.text for t in self.training]
             t_vectors = embed(t_texts)
-            t_features = self._features(t_vectors, self._lexical(lemmas_of(t_texts)))
+            t_features = self._features_of(t_texts, t_vectors)
             t_labels = np.array([[c in t.codes for c in self.code_ids] for t in self.training])
             t_zero, _ = self._zero_shot_pooled(t_texts, t_features)
             if self.learned is None:
@@ -257,9 +257,7 @@ class AutoCoder:
     def _codebook_features(self) -> np.ndarray:
         """The codebook's texts as features: kept from training, or computed (from caches)."""
         if self._codebook_x is None:
-            texts, _ = _codebook_training(self.codebook)
-            vectors, lemmas = self.embed(texts), self.lemmas_of(texts)
-            self._codebook_x = self._features(vectors, self._lexical(lemmas))
+            self._codebook_x = self._features_of(_codebook_training(self.codebook)[0])
         return self._codebook_x
 
     # --- scoring ------------------------------------------------------------------------------
@@ -305,8 +303,7 @@ class AutoCoder:
         pieces = [s for parts in split if len(parts) > 1 for s in parts]
         if not pieces:
             return zero, strongest
-        piece_features = self._features(self.embed(pieces), self._lexical(self.lemmas_of(pieces)))
-        piece_zero = self._zero_shot(piece_features)
+        piece_zero = self._zero_shot(self._features_of(pieces))
         pooled, j = zero.copy(), 0
         for i, parts in enumerate(split):
             if len(parts) < 2:
@@ -338,6 +335,11 @@ class AutoCoder:
 
     def _features(self, vectors: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         return _standardise(vectors, lexical, self.zero_shot.mean, self.zero_shot.std)
+
+    def _features_of(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
+        """Features of texts, their embeddings and lemmas read from the caches."""
+        vectors = self.embed(texts) if vectors is None else vectors
+        return self._features(vectors, self._lexical(self.lemmas_of(texts)))
 
     def _nearest(self, vectors: np.ndarray) -> list[list[tuple[str, float]]]:
         out = [[] for _ in range(len(vectors))]

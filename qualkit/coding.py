@@ -57,8 +57,12 @@ def zero_shot_key(
     from qualkit.nlp import pipeline_id
 
     parts = (MODEL_VERSION, codebook.content_hash(), embedder_name, pipeline_id(language))
-    learned = sorted(f"{text_hash(t.text)}:{','.join(sorted(t.codes))}" for t in foreign)
-    return text_hash("|".join(parts + tuple(learned)))
+    return text_hash("|".join(parts + (decisions_key(foreign),)))
+
+
+def decisions_key(decisions: Sequence[Labelled]) -> str:
+    """The same texts with the same codes give the same key, in any order."""
+    return "|".join(sorted(f"{text_hash(t.text)}:{','.join(sorted(t.codes))}" for t in decisions))
 
 
 def embed_source(embedder, cache, progress: Progress | None = None):
@@ -99,12 +103,16 @@ def code_project(
     with project.reading() as conn:
         todo = store.segments_to_code(conn)
         reviewed = store.reviewed(conn)
-    training = [Labelled(text, codes) for _, text, codes in reviewed] + list(learn_from)
-    scored = [t for _, t in todo] + [t.text for t in training]
+    own = [Labelled(text, codes) for _, text, codes in reviewed]
+    scored = [t for _, t in todo] + [t.text for t in own]  # whole and sentence by sentence
     needed = {text_hash(t) for t in scored + pieces_of(scored)}
-    needed |= {
+    needed |= {  # another study's decisions train the codebook classifier, when not cached
         text_hash(t)
-        for t in (_codebook_examples(codebook) if stored else _codebook_texts(codebook))
+        for t in (
+            _codebook_examples(codebook)
+            if stored
+            else _codebook_texts(codebook) + [t.text for t in learn_from]
+        )
     }
     missing = len(needed) - len(embedding_cache.get(embedder.name, list(needed)))
     if on_total:
@@ -112,27 +120,19 @@ def code_project(
     embed = embed_source(embedder, embedding_cache, progress)
     lemmas_of = lemma_source(LemmaCache(project), codebook.language)
 
-    learned_key = text_hash(
-        key
-        + "|"
-        + "|".join(
-            sorted(
-                f"{text_hash(t.text)}:{','.join(sorted(t.codes))}:{t.foreign:d}" for t in training
-            )
-        )
-    )
-    stored_learned = models.get(learned_key) if training else None
+    learned_key = text_hash(key + "|" + decisions_key(own))  # `key` names --learn-from's
+    stored_learned = models.get(learned_key) if own else None
     coder = AutoCoder(
         codebook,
         embed,
         lemmas_of,
-        training,
+        own + list(learn_from),
         ZeroShot.from_bytes(stored) if stored else None,
         Learned.from_bytes(stored_learned) if stored_learned else None,
     )
     if stored is None:
         models.put(key, coder.zero_shot.to_bytes())
-    if coder.learned is not None and stored_learned is None:  # none from --learn-from alone
+    if own and stored_learned is None:
         models.put(learned_key, coder.learned.to_bytes())
     texts = [t for _, t in todo]
     scores = coder.score(texts)
@@ -158,7 +158,7 @@ def code_project(
     return {
         "segments_scored": len(todo),
         "reviewed_segments": len(reviewed),
-        "learned_from": len(training),
+        "learned_from": len(own) + len(learn_from),
         "embeddings_computed": embedding_cache.computed,
         "codebook_version": version,
         "thresholds": dict(zip(coder.code_ids, map(float, coder.thresholds), strict=True)),
