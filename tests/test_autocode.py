@@ -128,9 +128,7 @@ def test_autocode_strongest_sentence_lifts_a_long_passage_and_explains():
     k = coder.code_ids.index("job_threat")
     passage = [f"{filler} {concern}"]
     scores = coder.score(passage)
-    whole = coder._zero_shot(
-        coder._features(HashingEmbedder().embed(passage), coder._lexical(split_lemmas(passage)))
-    )
+    whole = coder._zero_shot(coder._features_of(passage))  # the passage alone
     assert scores.explain(0, k)["sentence"] == concern
     assert scores.zero_shot[0, k] > whole[0, k]
 
@@ -241,7 +239,7 @@ def test_autocode_learn_from_another_study_on_a_fresh_project(cli, coded_project
             "id": f"x{i}",
             "text": f"Le robot va supprimer les postes de l'équipe {i}.",
             "codes": ["job_threat"],
-        }  # fmt: skip
+        }
         for i in range(6)
     ] + [{"id": f"y{i}", "text": f"L'atelier {i} est propre.", "codes": []} for i in range(6)]
     labelled = write(tmp_path / "other.jsonl", "\n".join(json.dumps(x) for x in lines) + "\n")
@@ -335,14 +333,21 @@ def test_autocode_evaluate_cli_json(cli, tmp_path):
     folds = cli("evaluate", gold, "--codebook", book, "--embedder", FAKE, "--folds", "2", "--json")
     assert folds.code == 0, folds.err
     cache = tmp_path / "cache.qualkit"
-    cached = cli(
-        "evaluate", gold, "--codebook", book, "--embedder", FAKE, "--cache", cache, "--json"
-    )
+    with_cache = [
+        "evaluate",
+        gold,
+        "--codebook",
+        book,
+        "--embedder",
+        FAKE,
+        "--cache",
+        cache,
+        "--json",
+    ]
+    cached = cli(*with_cache)
     assert cached.code == 0, cached.err
     assert json.loads(cached.out) == data
     stored = _rows(cache, "SELECT count(*) FROM embeddings WHERE model = 'fake-hashing'")[0][0]
     assert stored >= 4  # the gold texts and the codebook's, kept for the next run
-    again = cli(
-        "evaluate", gold, "--codebook", book, "--embedder", FAKE, "--cache", cache, "--json"
-    )
+    again = cli(*with_cache)
     assert json.loads(again.out) == data
