@@ -1,9 +1,9 @@
 """Finding what names someone in a transcript: people, organisations, places, contact details
 and identifiers.
 
-Detection combines, in order of trust: the user's always-list, patterns (e-mails, phones, URLs,
-identifiers, titles such as "Mme X", first names and companies from lists, "chez X", legal
-forms), spaCy's named entities (fr_core_news_md) and capitalised words that are no French word,
+Detection combines, in order of trust: the user's always-list, contact details and identifiers
+(`contacts.py`), patterns (titles such as "Mme X", first names and companies from lists,
+"chez X", legal forms), spaCy's named entities (fr_core_news_md) and capitalised words that are no French word,
 minus the never-list (products, generic acronyms, institutions, countries). No I/O besides the
 word lists shipped in `qualkit/data/names/`.
 """
@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
+
+from qualkit import contacts
 
 NAMES = Path(__file__).parent / "data" / "names"
 ANY_PLACEHOLDER = re.compile(r"\[[A-ZÉ_]+_(?:\d+|[A-Z])\]")
@@ -37,168 +39,6 @@ _TITLE = (
 )
 _SENTENCE_END = re.compile(r"(?:^|[.!?…:;]\s*|\n\s*|[«\"(]\s*|\.\.\.\s*)$")
 
-_SPOKEN = (
-    r"zéro|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
-    r"quinze|seize|vingt|trente|quarante|cinquante|soixante|septante|octante|nonante|cents?|"
-    r"dix-sept|dix-huit|dix-neuf|(?:vingt|trente|quarante|cinquante|soixante|quatre-vingts?)"
-    r"(?:-(?:et-)?(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
-    r"quatorze|quinze|seize|dix-sept|dix-huit|dix-neuf))?"
-)
-
-_QUANTITY = r"euros?|€|pièces?|heures?|personnes|%"  # after a number: no phone
-
-PATTERNS: list[tuple[str, re.Pattern]] = [
-    (
-        "EMAIL",
-        re.compile(
-            r"(?<![\w.+-])(?:[\w+-]+\s?[\[(](?:dot|point)[\])]\s?)*[\w.+-]+"
-            r"(?:,?\s*(?:euh|heu|hum)\s*,?\s*|\s?)"  # "support, euh, @karukera.gp"
-            r"(?:@|[\[(](?:at|arobase|arrobase)[\])]|\s(?:at|arobase|arrobase)\s(?=[\w-]+\.\w))"
-            r"\s?[\w-]+"
-            r"(?:(?:\.|\s?[\[(](?:dot|point)[\])]\s?)[\w-]+)+",
-            re.UNICODE,
-        ),
-    ),
-    (
-        "EMAIL",  # spelled out in speech: "sandrine point martin arobase orange point fr"
-        re.compile(
-            r"\b(?![a-zà-ÿ]{4,},)(?!(?:est|mon|ma|mes|me|moi|à|adresse|mail|e-mail|mél|courriel|"
-            r"alors|donc|voilà|par|pour|sur|via"
-            r"|oui|euh|bon|bah|hein|sinon|simplement|tout|écrivez|écrire|notez|note)\b)"
-            r"[\w.-]*\w(?:,?\s+(?:(?:point|dot|tiret(?:\s+du)?(?:\s+bas)?|underscore),?\s+)?"
-            r"[\w-]+){0,5}?,?\s+(?:arobase|arobas|arrobase|arrobe|a commercial|at|chez),?\s+"
-            r"[\w-]+(?:,?\s+[\w-]+)*?,?\s+"
-            r"(?:point|dot),?\s+(?:fr|com|net|org|eu|io|de|be|ch|co|info|biz|ca|lu|ma|tn|sn|ai|"
-            r"coop|asso|gouv|corsica|bzh|paris|alsace|gp|mq|re|nc|pf|gf|yt|tech|pro|it|es|pt|nl|"
-            r"pl|uk|us|cn|jp|ci|cm|dz|mg|ht|at|se|dk|no|fi|ie|cz|ro|gr|tr|in|br|mx|ar|app|dev|"
-            r"online|cloud|digital|media|studio|consulting|group|law|avocat|bank)\b"
-            r"(?:,?\s+(?:point|dot),?\s+(?:fr|uk|com|org|net|be|ch|ca|ma|tn|eu))*"
-            r"|\b[\w.-]*\w(?:,?\s+[\w-]+){0,5}?,?\s+(?:arobase|arobas|arrobase|arrobe),?\s+"
-            r"[\w-]+(?:,?\s+[\w-]+){0,3}?,?\s+(?:point|dot),?\s+[a-z](?:-[a-z])+\b",  # "point l-u"
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "URL",  # dictated: "www point optronix-tregor point fr"
-        re.compile(r"(?i:\bwww\s+point\s+[\w-]+(?:\s+point\s+[\w-]+)+)"),
-    ),
-    (
-        "URL",
-        re.compile(
-            r"\b(?:https?://|www\.)[^\s<>\"]+[^\s<>\".,;:!?)\]]"
-            r"|\b[\w-]+(?:\.[\w-]+)*\.(?:fr|com|org|net|eu|io|co\.uk|de|be|ch|info|biz|ly|gl|me|"
-            r"app|dev|ai|tv|us|uk|es|it|nl|lu|ma|tn|sn|ca|pl|pt|ro)"
-            r"(?:/[^\s<>\"]*[^\s<>\".,;:!?)\]])?(?![\w@])"
-            r"|\b[\w-]+\.[a-z]{2,12}/[^\s<>\"]*[^\s<>\".,;:!?)\]]",  # any domain with a path
-            re.IGNORECASE,
-        ),
-    ),
-    (
-        "TELEPHONE",
-        re.compile(
-            r"(?<![\w+])(?:(?:\+|00\s?(?=[1-9]))\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?"
-            r"(?:[\s.-]?\d{1,5}){2,5}"
-            r"|0\d(?:[\s.-]?\d{2}){4}|0\d(?:/\d{2}){4}|0\s?[89]\d{2}(?:[\s.-]?\d{2}){3}"
-            r"|0\d{2,3}(?:[\s.]\d{2}){3}|0\d{3}\s\d{3}\s\d{3}|0\d\s\d{4}\s\d{4})(?!\d)"
-        ),
-    ),
-    (
-        "TELEPHONE",  # North American: "418 656-2131", "(514) 872-3391", "1 800 555-0199"
-        re.compile(r"(?<![\d+])(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}-\d{4}(?!\d)"),
-    ),
-    (
-        "TELEPHONE",  # an extension: "poste 4521", "ligne directe 4521"
-        re.compile(
-            r"(?i:\b(?:poste|extension|ext\.?|ligne directe)\s*(?:n°\s*)?"
-            r"(?:[.…,]+\s*(?:euh\s*[.…,]*\s*)?)?(?:c['’]est\s+le\s+|le\s+)?)\d{3,5}\b"
-            rf"(?!\s*(?:{_QUANTITY}))"
-        ),
-    ),
-    (
-        "TELEPHONE",  # an internal number: "le 22 15 en interne", "au 4128, en interne"
-        re.compile(
-            r"(?<![\d\s.-])\s?\b(?!(?:19|20)\d\d\b)(?P<value>\d{2}[\s.]\d{2}|\d{3,5}),?"
-            r"\s+en interne\b"
-        ),
-    ),
-    (
-        "TELEPHONE",  # dialled or internal: "on compose le 4400", "en interne, c'est le 2215"
-        re.compile(
-            r"(?i:\b(?:compos(?:e|es|ez|er|ait|ent)|faites|fais|tapez|appuyez\s+sur)\s+le\s+"
-            r"|\ben interne,?\s+(?:(?:c['’]est|c['’]était|vous\s+faites|on\s+fait|composez|"
-            r"tapez|appelez)\s+)?le\s+)"
-            r"(?P<value>\d[\s.]\d{2}[\s.]\d{2}|\d{2}[\s.]\d{2}|\d{3,5})\b(?![.,]\d)"
-            rf"(?!\s*(?:{_QUANTITY}|mètres?|m\b|h\b|km|kg|fois))"
-        ),
-    ),
-    (
-        "TELEPHONE",  # spoken: "zéro six, quarante-sept, dix-huit, vingt-deux, soixante"
-        re.compile(
-            rf"(?i:\b(?:zéro|plus)[\s,-]+(?:{_SPOKEN})(?:[\s,.-]+(?:et[\s-]+)?(?:{_SPOKEN})){{3,}})"
-        ),
-    ),
-    (
-        "TELEPHONE",  # read in English: "plus four four, seven seven zero zero, nine double eight"
-        re.compile(
-            r"(?i:\b(?:plus|zero|oh)(?:[\s,]+(?:(?:double|triple)[\s-]?)?"
-            r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|"
-            r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|"
-            r"five|six|seven|eight|nine))?|ten|eleven|twelve|\w+teen)\b){5,})"
-        ),
-    ),
-    (
-        "IDENTIFIANT",  # IBAN, French plates, @handles, NIR
-        re.compile(
-            r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}(?:\s?[A-Z0-9]{1,4})?\b"
-            r"|\b[A-Z]{2}-\d{3}-[A-Z]{2}\b|\b\d{2,4} [A-Z]{2,3} (?:\d{2}|2[AB])\b"
-            r"|(?<![\w@.])@[A-Za-z][\w.-]{2,}\w"
-            r"|\b\d{4}-\d{4}-\d{4}-\d{3}[\dX]\b"  # ORCID
-            r"|\b(?!(?:ISO|EN|NF|IEC|RFC|CVE|GPT|COVID)\b)[A-Z]{1,5}(?:-[A-Z]{1,5})*-?"
-            r"(?=(?:-?[A-Z]?\d){4})"
-            r"\d[\dA-Z]*(?:-[A-Z0-9]+)*\b"  # file, badge and ticket codes: B-44817, QUAL-1184
-            r"|\b[12]\s?\d{2}\s?(?:0[1-9]|1[0-2])\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}(?:\s?\d{2})?\b"
-            r"|\b\d{3} \d{3} \d{3} \d{5}\b"  # SIRET as printed
-            r"|\b(?=[A-Z0-9]*\d{4})(?=[A-Z0-9]*[A-Z])[A-Z0-9]{8,}\b"  # mixed codes: 19AB45287
-            r"|\b[A-Z]{1,3}-(?=(?:-?\d){6})\d+(?:-\d+)+\b"  # badge numbers: V-2024-10417
-            r"|\b\d{2,}-\d{2,}-\d{3,}\b"  # file numbers: 59-2023-004571 (not ISO dates)
-            r"|\bFR\s?\d{2}\s?\d{3}\s?\d{3}\s?\d{3}\b"  # VAT: FR 42 813 554 902
-            r"|\b[A-Z]{3}U\s?\d{6}\s?\d\b"  # containers: CMAU 123456 7
-            r"|(?<![\d.,])\b\d{7,}\b(?![.,]\d)(?!\s*(?:€|euros?|dollars?|%))"  # a bare number
-        ),
-    ),
-    (
-        "IDENTIFIANT",  # "le lot 24B0917", "le marché n° 2024-DNUM-037"; not "le marché 2023"
-        re.compile(
-            r"(?i:\b(?:lot|marché)\s+(?:n°\s*)?)"
-            r"(?P<value>(?=[A-Z0-9./-]*[A-Z-])[A-Z0-9][A-Z0-9./-]{3,22}\d|\d{5,})\b"
-        ),
-    ),
-    (
-        "IDENTIFIANT",  # a profile's slug: "sur LinkedIn, c'est camille-rousseau-aero"
-        re.compile(
-            r"(?i:\b(?:linkedin|profil|identifiant|pseudo|compte)\b)[^.\n]{0,25}?"
-            r"(?<![\w/-])(?P<value>[a-z0-9]+(?:-[a-z0-9]+){2,})\b"
-        ),
-    ),
-    (
-        "IDENTIFIANT",  # a handle named as such: "sous le pseudo klemaire-dev"
-        re.compile(
-            r"(?i:\b(?:pseudo|handle|compte|identifiant)\s+(?:c'est\s+|est\s+)?)"
-            r"(?P<value>[a-z][a-z0-9_.]*[-_0-9][a-z0-9_.-]*[a-z0-9])"
-        ),
-    ),
-    (
-        "IDENTIFIANT",  # numbers named as identifiers: "matricule 45872", "SIRET 123 456 789 00012"
-        re.compile(
-            r"(?i:\b(?:matricule|siret|siren|n°\s*de\s*sécu(?:rité sociale)?|"
-            r"numéro\s+(?:de\s+|d['’]|du\s+)?[\wé-]+|badge|identifiant|employee id|id|permis|"
-            r"dossier|ticket|commande|facture|référence|réf\.?|conteneur|n°|"
-            r"passeport|cin|avs|nir|rg|immatriculation|plaque)\b[\s:°n.,]*"
-            r"(?:c['’]est\s+)?(?:le\s+|la\s+)?(?:voilà\s*:?\s*)?)"
-            r"(?P<value>[A-Z0-9][A-Z0-9 ./-]{2,22}\d)"
-        ),
-    ),
-]
 
 _ORG_CONTEXT = re.compile(
     rf"\b(?i:chez\s+|(?:société|entreprise|groupe|boîte|cabinet|client|cliente|clients|"
@@ -261,14 +101,6 @@ _LOWER_CUE = re.compile(  # before a lower-case first name: "mon collègue julie
     r"(?:\b(?:collègue|chef(?:fe)?|directeur|directrice|adjointe?|associée?|stagiaire|alternante?|"
     r"mari|femme|fils|fille|frère|sœur|madame|monsieur)|\bm['’ ]appelle|\bavec|\bc['’]était|"
     r"\bc['’]est)\s+$"
-)
-_EXTENSION_AFTER = re.compile(
-    rf"(?i:[\s,.…]*(?:(?:euh|heu)[\s,.…]*)?(?P<value>(?:poste|p\.|ext\.?|touche)\s?"
-    rf"(?:\d{{1,5}}\b|(?!une?\b)(?:{_SPOKEN})(?:[\s-]+(?:{_SPOKEN}))*(?![\w-]))))"
-)
-_CORRECTION = re.compile(
-    r"[\s.,…]*(?:non|pardon|enfin|plutôt)(?:[\s.,…]+(?:non|pardon|enfin|euh|plutôt))*[\s.,…]*"
-    rf"(?!(?:19|20)\d\d\b)(?P<value>\d[\d .]{{1,16}}\d)(?!\s*(?:{_QUANTITY}))"
 )
 _LOWER_CHEZ = re.compile(
     r"\b(?:chez|la société|l['’ ]entreprise|la boîte|le groupe|le cabinet|la startup|"
@@ -479,20 +311,8 @@ class Detector:
             found += [
                 Found(m.start(), m.end(), kind, m.group(), "list") for m in pattern.finditer(text)
             ]
-        for kind, pattern in PATTERNS:
-            for m in pattern.finditer(text):
-                s, e = m.span("value") if "value" in pattern.groupindex else m.span()
-                found.append(Found(s, e, kind, text[s:e], "pattern"))
+        found += [Found(s, e, kind, text[s:e], "pattern") for s, e, kind in contacts.find(text)]
         found += self._name_patterns(text)
-        for f in [f for f in found if f.kind == "TELEPHONE"]:
-            corrected = _CORRECTION.match(text, f.end)  # "poste 4127… non, 4172, pardon"
-            if corrected:
-                s, e = corrected.span("value")
-                found.append(Found(s, e, "TELEPHONE", text[s:e], "pattern"))
-            extension = _EXTENSION_AFTER.match(text, f.end)  # "03 25 05 41 80, euh, poste 23"
-            if extension:  # one span with its number, the hesitation between them included
-                s, e = f.start, extension.end()
-                found.append(Found(s, e, "TELEPHONE", text[s:e], "pattern"))
         if self.use_ner:
             found += self._entities(text, doc if doc is not None else self.nlp(text))
         found += self._unknown_proper_nouns(text)
@@ -556,9 +376,7 @@ class Detector:
         return out
 
     def _name_patterns(self, text: str) -> list[Found]:
-        out: list[Found] = [
-            Found(s, e, "TELEPHONE", text[s:e], "pattern") for s, e in _dictated_numbers(text)
-        ]
+        out: list[Found] = []
         for m in _TITLED.finditer(text):
             # The title stays in the text ("Mme [PERSONNE_1]"): it reads better and names nobody.
             s = m.start() + len(re.match(rf"{_TITLE}\s+", m.group()).group())
@@ -784,91 +602,6 @@ class Detector:
             return True
         capitalised = [w for w in re.split(r"[\s']+", span) if w[:1].isupper()]
         return bool(capitalised) and all(fold(w) in self.never for w in capitalised)
-
-
-_NUMBER_WORD = re.compile(rf"(?i:{_SPOKEN}|\d{{1,2}})(?![\w-])")
-_HESITATION = re.compile(r"[\s,.…;:!?()-]+|[^\s\d]{1,12}")
-_DIGIT_WORDS = frozenset("zéro un une deux trois quatre cinq six sept huit neuf".split())
-_SELF_CORRECTION = r"[\s,.…]*(?:non|pardon)(?:[\s,.…]+(?:non|pardon))*[\s,.…]*"
-_NUMBER_CORRECTED = re.compile(rf"(?i:{_SELF_CORRECTION}(?:{_SPOKEN}|\d{{1,2}})(?![\w-]))")
-_RESTATED = re.compile(rf"(?i){_SELF_CORRECTION}0\d(?:[\s.-]?\d{{2}}){{4}}")
-_FILLERS = {"euh", "heu", "hum", "ben", "bah", "attendez", "hein", "alors", "donc"}
-
-
-def _dictated_numbers(text: str) -> list[tuple[int, int]]:
-    """Phone numbers read aloud, pauses and hesitations included: "zéro six... attendez...
-    quarante-cinq, douze, euh, zéro huit, soixante-dix-sept", "zéro, six, un, deux… euh… trois",
-    "02 40 35, euh, 61 07", "plus trente-trois, six, …". Starts at "zéro", at "plus" before a
-    number, or at two digits "0X" that follow no other number; counts digits (a word from zéro
-    to neuf is one, "cent" two unless a number follows it, a larger one two) and ends at ten.
-    From "zéro", words count from eight digits when the talk moves on, and up to eight words
-    may come between them.
-    From "plus" or digits, only fillers ("euh") may come between groups and all ten digits are
-    needed; digits also need a sign of speech (a filler, a number in words, " - ", "…"), so a
-    list of years ("08, 09, 10, 11, 12") is no number; six digits cut by a correction count
-    when a whole number follows ("06 58 33… non, pardon, 07 58 33 90 14")."""
-    spans = []
-    for start in re.finditer(
-        r"(?i)\bzéro\b|\bplus(?=[\s,]+(?:trente|quarante|trois|deux|un)\b)"
-        r"|(?<!\d\s)(?<![\d+.,])\b0\d\b(?![.,]?\d)",
-        text,
-    ):
-        digits_mode = start.group()[0] == "0"
-        strict = start.group().lower() != "zéro"  # "plus" or digits
-        spoken = not digits_mode
-        pos, digits, end, gap = start.start(), 0, start.start(), 0
-        last, corrected, hundred = 0, False, 0
-        while pos < len(text) and digits < 10 and gap <= (2 if strict else 8):
-            if text.startswith(("plus", "Plus"), pos):
-                pos += 4
-                continue
-            m = _NUMBER_WORD.match(text, pos)
-            if m:
-                word = m.group().lower()
-                if corrected:  # "trente-deux… non, trente-trois": the new group replaces one
-                    digits -= last
-                    corrected = False
-                last = len(word) if word.isdigit() else 1 if word in _DIGIT_WORDS else 2
-                if word.startswith("cent"):  # "huit cents": three digits
-                    last = 2
-                elif hundred and text[hundred:pos].isspace():  # "deux cent vingt-quatre"
-                    digits -= 2
-                hundred = m.end() if word.startswith("cent") else 0
-                spoken = spoken or not word.isdigit()
-                digits += last
-                end = pos = m.end()
-                gap = 0
-                joined = re.match(r"(?i)[\s-]+et[\s-]+(?:une?|onze)\b", text[pos:])
-                if joined:  # "cinquante et un" is one pair
-                    end = pos = pos + joined.end()
-                continue
-            skip = _HESITATION.match(text, pos)
-            if not skip:
-                break
-            word = skip.group().strip(" ,.…;:!?()-")
-            if strict and word and word.lower() not in _FILLERS:
-                if (
-                    digits_mode
-                    and digits >= 6
-                    and word.lower() in ("non", "pardon")
-                    and _RESTATED.match(text, pos)
-                ):
-                    digits, spoken = 10, True  # "06 58 33… non, pardon, 07 58 33 90 14"
-                break  # "06 … télécopie 02 35": another number
-            spoken = spoken or bool(word) or bool(re.search(r" - |…|\.\.\.", skip.group()))
-            corrected = corrected or word.lower() in ("non", "pardon")
-            gap += bool(word)
-            pos = skip.end()
-        fixed = _NUMBER_CORRECTED.match(text, end)
-        if fixed:  # "quarante et un... non, quarante-deux"
-            end = fixed.end()
-        if (
-            digits >= (10 if strict else 8)
-            and spoken
-            and not any(s <= start.start() < e for s, e in spans)
-        ):
-            spans.append((start.start(), end))
-    return spans
 
 
 def common_word(word: str) -> bool:
