@@ -17,6 +17,12 @@ _SPOKEN = (
     r"quatorze|quinze|seize|dix-sept|dix-huit|dix-neuf))?"
 )
 
+_TLD = (  # top-level domains an address may be dictated with
+    r"fr|com|net|org|eu|io|de|be|ch|co|info|biz|ca|lu|ma|tn|sn|ai|"
+    r"coop|asso|gouv|corsica|bzh|paris|alsace|gp|mq|re|nc|pf|gf|yt|tech|pro|it|es|pt|nl|"
+    r"pl|uk|us|cn|jp|ci|cm|dz|mg|ht|at|se|dk|no|fi|ie|cz|ro|gr|tr|in|br|mx|ar|app|dev|"
+    r"online|cloud|digital|media|studio|consulting|group|law|avocat|bank"
+)
 _QUANTITY = r"euros?|€|pièces?|heures?|personnes|%"  # after a number: no phone
 
 PATTERNS: list[tuple[str, re.Pattern]] = [
@@ -40,10 +46,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"[\w.-]*\w(?:,?\s+(?:(?:point|dot|tiret(?:\s+du)?(?:\s+bas)?|underscore),?\s+)?"
             r"[\w-]+){0,5}?,?\s+(?:arobase|arobas|arrobase|arrobe|a commercial|at|chez),?\s+"
             r"[\w-]+(?:,?\s+[\w-]+)*?,?\s+"
-            r"(?:point|dot),?\s+(?:fr|com|net|org|eu|io|de|be|ch|co|info|biz|ca|lu|ma|tn|sn|ai|"
-            r"coop|asso|gouv|corsica|bzh|paris|alsace|gp|mq|re|nc|pf|gf|yt|tech|pro|it|es|pt|nl|"
-            r"pl|uk|us|cn|jp|ci|cm|dz|mg|ht|at|se|dk|no|fi|ie|cz|ro|gr|tr|in|br|mx|ar|app|dev|"
-            r"online|cloud|digital|media|studio|consulting|group|law|avocat|bank)\b"
+            rf"(?:point|dot),?\s+(?:{_TLD})\b"
             r"(?:,?\s+(?:point|dot),?\s+(?:fr|uk|com|org|net|be|ch|ca|ma|tn|eu))*"
             r"|\b[\w.-]*\w(?:,?\s+[\w-]+){0,5}?,?\s+(?:arobase|arobas|arrobase|arrobe),?\s+"
             r"[\w-]+(?:,?\s+[\w-]+){0,3}?,?\s+(?:point|dot),?\s+[a-z](?:-[a-z])+\b",  # "point l-u"
@@ -265,14 +268,144 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def find(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of every contact detail and identifier; spans may overlap."""
+# A number said after a word about the phone, in the same sentence, is a phone number whatever
+# its form ("mon portable, c'est le… 06, euh, 71… [inaudible]… 22 40", "le standard, 4 12 87").
+_PHONE_CUE = re.compile(
+    r"(?i)\b(?:t[ée]l[ée]phones?|t[ée]l\b\.?|portables?|mobiles?|fixes?|standard|"
+    r"lignes?\s+directe|poste|ext\b\.?|joindre|joignable|(?:r?appel|compos)(?:er|ez|e)\b|"
+    r"whatsapp|fax|télécopie|secrétariat|en\s+interne|sms|texto|"
+    r"numéros?(?!\s+(?:de|d['’]|du)\s+(?!t[ée]l|portable|fixe|mobile|poste|standard|ligne|"
+    r"bureau|secrétariat|l['’]accueil|urgence|astreinte)))"
+)
+_STRONG_CUE = re.compile(r"(?i)poste|ext|standard|interne|compos")  # three digits suffice
+_WINDOW_END = re.compile(r"\n|[?!]|[.…]\s+(?=[A-ZÀ-Ý][a-zà-ÿ])|\.\s+(?=[A-ZÀ-Ý]\w)")
+_NUMBER_TOKEN = re.compile(
+    rf"(?P<digits>\d+)|(?P<spoken>(?i:{_SPOKEN}))(?![\w-])|(?P<note>\[[^\]\n]{{1,25}}\])"
+    rf"|(?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)|(?P<mark>\S)"
+)
+_INSIDE_NUMBER = frozenset("euh heu hum ben bah hein et double triple".split())
+_AFTER_NUMBER = frozenset(  # words that may follow a phone number; any other: a quantity
+    "ou et si sinon pour poste ext touche c ça je j vous on il elle mais donc voilà merci demandez "
+    "en euh hein non pardon enfin ok bon alors puis aussi directement direct sur quand le la les "
+    "chez demander là ils elles nous qui".split()
+)
+
+
+def asks_for_phone(text: str) -> bool:
+    """A turn that ends on a question about the phone ("Et votre portable ?"): the next turn's
+    numbers answer it."""
+    last = re.split(r"[.!…]\s+", text.rstrip())[-1]
+    return last.endswith("?") and bool(_PHONE_CUE.search(last))
+
+
+def _cued_numbers(text: str, asked: bool = False) -> list[tuple[int, int]]:
+    """Numbers after a cue about the phone, up to the end of its sentence (of the next one when
+    the cue is a question, of the first one when the turn before asked): digits and numbers
+    in words, with hesitations, bracketed notes ("[inaudible]") and punctuation between them.
+    Four digits at least (three after "poste", "standard", "en interne"); no year alone; none
+    followed by a word that makes it a quantity ("1500 appels", "12 mars", "14 h")."""
+    spans = []
+    cues = [(c.end(), bool(_STRONG_CUE.match(c.group()))) for c in _PHONE_CUE.finditer(text)]
+    for start, strong in [(0, False)] * asked + cues:
+        end = _WINDOW_END.search(text, start)
+        if end and end.group() == "?":
+            end = _WINDOW_END.search(text, end.end())
+        window_end = min(end.start() if end else len(text), start + 160)
+        needed = 3 if strong else 4
+        tokens = list(_NUMBER_TOKEN.finditer(text, start, window_end))
+        i = 0
+        while i < len(tokens):
+            if not (tokens[i].group("digits") or tokens[i].group("spoken")):
+                i += 1
+                continue
+            run, digits, j = [], 0, i
+            while j < len(tokens):
+                t = tokens[j]
+                word = (t.group("word") or "").lower()
+                if t.group("digits"):
+                    digits += len(t.group())
+                elif t.group("spoken"):
+                    digits += 1 if t.group().lower() in _DIGIT_WORDS else 2
+                elif not (
+                    t.group("note")
+                    or (t.group("mark") or "x") in ",.-/()…+"
+                    or word in _INSIDE_NUMBER
+                ):
+                    break
+                if t.group("digits") or t.group("spoken"):
+                    run.append(t)
+                j += 1
+            after = tokens[j] if j < len(tokens) else None
+            quantity = after is not None and (
+                after.group("mark") in ("%", "€", "$")
+                or (after.group("word") or "").islower()
+                and after.group().lower() not in _AFTER_NUMBER
+                and text[run[-1].end() : after.start()].isspace()
+            )
+            year = len(run) == 1 and re.fullmatch(r"(?:19|20)\d\d", run[0].group())
+            if digits >= needed and not quantity and not year:
+                plus = text[run[0].start() - 1 : run[0].start()] == "+"
+                spans.append((run[0].start() - plus, run[-1].end()))
+            i = j + 1
+    return spans
+
+
+# A dictated address: everything from its introduction to its domain ("g point van den berghe…
+# tout attaché, vandenberghe… arobase mecaprec tiret group point eu").
+_AT = re.compile(r"(?i)(?<![\w@])(?:arobase|arobas|arrobase|arrobe|a commercial|at)(?!\w)|@")
+_DOMAIN = re.compile(
+    rf"(?i)(?:[\s,]*(?:\.\.\.|…)?[\s,]*[\w-]+){{1,10}}?"
+    rf"[\s,]*(?:point|dot|\.)[\s,]*(?:{_TLD}|[a-z],?\s[a-z])\b"  # "point, F, R" spelled
+    rf"(?:[\s,]*(?:point|dot|\.)[\s,]*(?:{_TLD})\b)*(?![\w@-])"
+)
+_ADDRESS_TOKEN = re.compile(r"[\w'’-]+|\.\.\.|\S|\n")
+_BEFORE_ADDRESS = frozenset(  # words that introduce an address, never part of it
+    "est mon ma mes me moi à adresse mail mails e-mail email mél courriel alors donc voilà par "
+    "pour sur via oui bon bah sinon simplement écrivez écrire notez note son sa votre vous je c "
+    "perso pro professionnelle ou et".split()
+)
+
+
+def _dictated_emails(text: str) -> list[tuple[int, int]]:
+    """An "arobase" (or "at", "@") followed by a domain within ten words: the address runs back
+    over the words before it, commas and pauses included, to its introduction ("c'est", "mail",
+    "à"), a sentence's or a turn's start, sixteen words at most."""
+    spans = []
+    for at in _AT.finditer(text):
+        domain = _DOMAIN.match(text, at.end())
+        if not domain:
+            continue
+        start, words = at.start(), 0
+        if at.group() == "@" and not text[at.start() - 1 : at.start()].isspace():
+            continue  # written, not dictated: the address pattern's job
+        tokens = list(_ADDRESS_TOKEN.finditer(text, max(0, at.start() - 200), at.start()))
+        for i in range(len(tokens) - 1, -1, -1):
+            t = tokens[i].group()
+            following = text[tokens[i].end() : tokens[i].end() + 1]
+            if t[0].isalnum() or t[0] == "_":
+                clitic = re.match(r"(?i)(?:[cdjlmnst]|qu)['’]", t)  # "c'est", not "o'neil"
+                if clitic or t.lower() in _BEFORE_ADDRESS or words >= 16:
+                    break
+                start, words = tokens[i].start(), words + 1
+            elif t in (",", "...", "…", "-") or t == "." and not following.isspace():
+                continue
+            else:  # a sentence's end, a turn's label, a question
+                break
+        if words:
+            spans.append((start, domain.end()))
+    return spans
+
+
+def find(text: str, asked: bool = False) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of every contact detail and identifier; spans may overlap. `asked`:
+    the turn before asked for a phone number (`asks_for_phone`)."""
     found: list[tuple[int, int, str]] = []
     for kind, pattern in PATTERNS:
         for m in pattern.finditer(text):
             s, e = m.span("value") if "value" in pattern.groupindex else m.span()
             found.append((s, e, kind))
-    found += [(s, e, "TELEPHONE") for s, e in _dictated_numbers(text)]
+    found += [(s, e, "TELEPHONE") for s, e in _dictated_numbers(text) + _cued_numbers(text, asked)]
+    found += [(s, e, "EMAIL") for s, e in _dictated_emails(text)]
     for start, end, _ in [f for f in found if f[2] == "TELEPHONE"]:
         corrected = _CORRECTION.match(text, end)  # "poste 4127… non, 4172, pardon"
         if corrected:

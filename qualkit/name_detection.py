@@ -3,9 +3,9 @@ and identifiers.
 
 Detection combines, in order of trust: the user's always-list, contact details and identifiers
 (`contacts.py`), patterns (titles such as "Mme X", first names and companies from lists,
-"chez X", legal forms), spaCy's named entities (fr_core_news_md) and capitalised words that are no French word,
-minus the never-list (products, generic acronyms, institutions, countries). No I/O besides the
-word lists shipped in `qualkit/data/names/`.
+"chez X", legal forms), spaCy's named entities (fr_core_news_md) and capitalised words that are
+no French word, minus the never-list (products, generic acronyms, institutions, countries). No
+I/O besides the word lists shipped in `qualkit/data/names/`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from qualkit import contacts
 
 NAMES = Path(__file__).parent / "data" / "names"
+_CONTACTS = ("EMAIL", "TELEPHONE", "URL")
 ANY_PLACEHOLDER = re.compile(r"\[[A-ZÉ_]+_(?:\d+|[A-Z])\]")
 
 _UP = "A-ZÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸÆŒÁÍÓÚÑÃÕØÅÝŠŽČŘĆĘĄŁŃŚŹŻĞŞİŐŰ"
@@ -304,14 +305,17 @@ class Detector:
             for text, kind in self.always
         ]
 
-    def find(self, text: str, doc=None) -> list[Found]:
-        """Non-overlapping spans to replace, left to right; existing placeholders are kept."""
+    def find(self, text: str, doc=None, asked: bool = False) -> list[Found]:
+        """Non-overlapping spans to replace, left to right; existing placeholders are kept.
+        `asked`: the turn before asked for a phone number."""
         found: list[Found] = []
         for pattern, kind in self._always_re:
             found += [
                 Found(m.start(), m.end(), kind, m.group(), "list") for m in pattern.finditer(text)
             ]
-        found += [Found(s, e, kind, text[s:e], "pattern") for s, e, kind in contacts.find(text)]
+        found += [
+            Found(s, e, kind, text[s:e], "pattern") for s, e, kind in contacts.find(text, asked)
+        ]
         found += self._name_patterns(text)
         if self.use_ner:
             found += self._entities(text, doc if doc is not None else self.nlp(text))
@@ -576,6 +580,10 @@ class Detector:
             clash = [t for t in taken if t.start < f.end and f.start < t.end]
             if not clash:
                 taken.append(f)
+            elif f.kind in _CONTACTS and all(
+                t.source == "list" and f.start <= t.start and t.end <= f.end for t in clash
+            ):  # "marie.dupont@acme.fr" with "Dupont" listed: the address hides it too
+                taken = [t for t in taken if t not in clash] + [f]
             elif f.kind in ("TELEPHONE", "EMAIL") and all(t.kind == f.kind for t in clash):
                 # "05 61 00 ... euh ... 05 61 00 74 32": a restart and the number, one span
                 s = min([f.start] + [t.start for t in clash])

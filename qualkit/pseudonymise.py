@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from qualkit import contacts
 from qualkit.data import Transcript
 from qualkit.name_detection import (
     ANY_PLACEHOLDER,
@@ -143,7 +144,8 @@ class Pseudonymiser:
             docs = list(self.detector.nlp.pipe(text[s:e] for s, e in bodies))
         found: list[Found] = []
         for i, (s, e) in enumerate(bodies):
-            for f in self.detector.find(text[s:e], docs[i] if docs else None):
+            asked = i > 0 and contacts.asks_for_phone(text[slice(*bodies[i - 1])])
+            for f in self.detector.find(text[s:e], docs[i] if docs else None, asked):
                 found.append(replace(f, start=f.start + s, end=f.end + s))
         for turn, (ls, _) in zip(transcript.turns, label_spans(transcript), strict=True):
             label = speaker_name(self.detector, turn.speaker)

@@ -16,6 +16,7 @@ from conftest import CODEBOOK, ROOT, dump, write
 
 from qualkit.pseudonym_map import PseudonymMap
 from qualkit.pseudonymise import Detector, Edit, Pseudonymiser, apply_edits
+from qualkit.reading import read_transcript
 
 NAMES = ROOT / "tests" / "data" / "names"
 EXPECTED = json.loads((NAMES / "expected.json").read_text(encoding="utf-8"))
@@ -102,6 +103,14 @@ def replaced(text: str, **lists) -> str:
         ("attendez... 04 91 22 ... euh ... 04 91 22 37 15. Voilà", "04 91 22 ..."),
         ("zéro trois, douze, quarante, zéro deux, soixante et un... non, soixante-deux.", "deux."),
         ("le standard, zéro un, vingt, trente, euh, zéro zéro, poste deux cent dix", "deux cent"),
+        # after a word about the phone, any number up to the sentence's end, pauses included
+        ("Son portable ? Alors 07, euh… 88 [inaudible] 41 20, le matin.", "[inaudible] 41"),
+        ("Mon fixe, c'est le 05 56 … [coupure] … 12 90, merci.", "12 90"),
+        ("Le standard, c'est le 412, demandez Hugo.", "412"),
+        # a dictated address runs back to its introduction, whatever it says in between
+        ("Mon mail ? k point o'neil… sans apostrophe, oneil, arobase lmc point ie.", "neil"),
+        ("je vous épelle. B, R, U, N, O, arobase, teleo, point, F, R. Voilà.", "B, R, U"),
+        ("c'est tran tiret van tiret long at hanoi-tech dot vn dot com", "van tiret long"),
     ],
 )
 def test_pseudonymise_identifiers_never_survive(text, secret):
@@ -139,6 +148,13 @@ def test_pseudonymise_identifiers_never_survive(text, secret):
         ("Sur le marché, 2 000 clients. Au marché 2023, rien.", ["2 000", "2023"]),
         ("monsieur le curé et madame la conseillère", ["curé", "conseillère"]),
         ("zéro six, douze, trente, quarante, cinquante, enfin 2019 on a changé", ["2019"]),
+        # numbers after a phone cue that are quantities, dates, times or years
+        (
+            "Le standard reçoit 1500 appels par jour. Mon portable date de 2019.",
+            ["1500 appels", "2019"],
+        ),  # fmt: skip
+        ("On m'a appelé le 12 mars à 14 h 30, numéro 3 du classement", ["12 mars", "14 h 30"]),
+        ("Appelez-moi, on compte 35 % de hausse", ["35 %"]),
     ],
 )
 def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
@@ -194,6 +210,21 @@ def test_pseudonymise_always_and_never_lists_win():
         listed, always=[("En Voiture Simone", "ENTREPRISE")], never=["accueil@mairie.fr"]
     )
     assert "accueil@mairie.fr" in out and "En Voiture" not in out
+    # an address that holds a listed name is replaced whole, not around the name
+    for address in ("marie.dupont@acme.fr", "marie point dupont arobase acme point fr"):
+        out = replaced(f"Écrivez à {address}.", always=[("Dupont", "PERSONNE")])
+        assert "marie" not in out and "[EMAIL_1]" in out, out
+
+
+def test_pseudonymise_a_question_about_the_phone_makes_the_answer_a_number(tmp_path):
+    def pseudonymised(question: str) -> str:
+        text = f"Enquêteur : {question}\nRépondant : Alors 4, euh, 12… 87 [inaudible] 30.\n"
+        transcript = read_transcript(write(tmp_path / "t.txt", text))
+        return Pseudonymiser(Detector(None), PseudonymMap()).transcript(transcript).text
+
+    out = pseudonymised("Et votre ligne directe ?")
+    assert "87" not in out and "[TELEPHONE_1]" in out, out
+    assert "87" in pseudonymised("Et vos effectifs ?")
 
 
 def test_pseudonymise_short_forms_share_the_placeholder_across_interviews():
