@@ -53,7 +53,7 @@ SETS = {
     "unseen before round 16, then studied: names_final16.jsonl": "names_final16.jsonl",
     "unseen before round 17, then studied: names_final17.jsonl": "names_final17.jsonl",
     "unseen before round 18, then studied: names_final18.jsonl": "names_final18.jsonl",
-    "unseen before round 19: names_final19.jsonl": "names_final19.jsonl",
+    "unseen before round 19, then studied: names_final19.jsonl": "names_final19.jsonl",
 }
 GROUPS = {
     "persons": {"PERSON"},

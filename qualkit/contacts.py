@@ -74,8 +74,13 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"(?<![\w+])(?:(?:\+|00\s?(?=[1-9]))\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?\(?\d{1,4}\)?"
             r"(?:[\s.-]?\d{1,5}){2,5}"
             r"|0\d(?:[\s.-]?\d{2}){4}|0\d(?:/\d{2}){4}|0\s?[89]\d{2}(?:[\s.-]?\d{2}){3}"
-            r"|0\d{2,3}(?:[\s.]\d{2}){3}|0\d{3}\s\d{3}\s\d{3}|0\d\s\d{4}\s\d{4})(?!\d)"
+            r"|0\d{2,3}(?:[\s.]\d{2}){3}|0\d{3}\s\d{3}\s\d{3}|0\d\s\d{4}\s\d{4}"
+            r"|0[1-9](?=(?:[\s.-]?\d){8}(?!\d))(?:[\s.-]\d{2,4}){2,4})(?!\d)"  # "06 145 287 93"
         ),
+    ),
+    (
+        "TELEPHONE",  # a number cut short: "c'est le 01-45-... non, c'est un numéro de Marseille"
+        re.compile(r"(?<![\w+])0[1-9](?:[\s.-]\d{2}){1,3}[\s.-]*(?:\.\.\.|…)"),
     ),
     (
         "TELEPHONE",  # North American: "418 656-2131", "(514) 872-3391", "1 800 555-0199"
@@ -170,7 +175,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"dossier|ticket|commande|facture|référence|réf\.?|conteneur|n°|"
             r"passeport|cin|avs|nir|rg|immatriculation|plaque)\b[\s:°n.,]*"
             r"(?:c['’]est\s+)?(?:le\s+|la\s+)?(?:voilà\s*:?\s*)?)"
-            r"(?P<value>[A-Z0-9][A-Z0-9 ./-]{2,22}\d)"
+            r"(?P<value>[A-Z0-9][A-Z0-9 ./-]{2,22}\d|[a-z]{1,3}\d{3,}\b)"  # "matricule a47210"
         ),
     ),
 ]
@@ -277,6 +282,7 @@ _PHONE_CUE = re.compile(
     r"numéros?(?!\s+(?:de|d['’]|du)\s+(?!t[ée]l|portable|fixe|mobile|poste|standard|ligne|"
     r"bureau|secrétariat|l['’]accueil|urgence|astreinte)))"
 )
+_ITS_NUMBER = re.compile(r"(?i)\bc['’]est le\b")
 _STRONG_CUE = re.compile(r"(?i)poste|ext|standard|interne|compos")  # three digits suffice
 _WINDOW_END = re.compile(r"\n|[?!]|[.…]\s+(?=[A-ZÀ-Ý][a-zà-ÿ])|\.\s+(?=[A-ZÀ-Ý]\w)")
 _NUMBER_TOKEN = re.compile(
@@ -302,10 +308,18 @@ def _cued_numbers(text: str, asked: bool = False) -> list[tuple[int, int]]:
     """Numbers after a cue about the phone, up to the end of its sentence (of the next one when
     the cue is a question, of the first one when the turn before asked): digits and numbers
     in words, with hesitations, bracketed notes ("[inaudible]") and punctuation between them.
-    Four digits at least (three after "poste", "standard", "en interne"); no year alone; none
-    followed by a word that makes it a quantity ("1500 appels", "12 mars", "14 h")."""
+    Four digits at least (three after "poste", "standard", "en interne" and, once the phone is
+    the subject, "c'est le"); no year alone; none followed by a word that makes it a quantity
+    ("1500 appels", "12 mars", "14 h"). "En interne" also covers its sentence before it."""
     spans = []
     cues = [(c.end(), bool(_STRONG_CUE.match(c.group()))) for c in _PHONE_CUE.finditer(text)]
+    for c in _PHONE_CUE.finditer(text):
+        if c.group().lower().startswith("en"):  # "le 240 si vous êtes en interne"
+            before = [b.end() for b in _WINDOW_END.finditer(text) if b.end() <= c.start()]
+            cues.append((before[-1] if before else 0, True))
+    if cues or asked:  # once the phone is the subject: "Sinon mon assistante, c'est le 318."
+        first = 0 if asked else min(c for c, _ in cues)
+        cues += [(m.end(), True) for m in _ITS_NUMBER.finditer(text, first)]
     for start, strong in [(0, False)] * asked + cues:
         end = _WINDOW_END.search(text, start)
         if end and end.group() == "?":

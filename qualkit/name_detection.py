@@ -114,7 +114,7 @@ _NICKNAME = re.compile(  # "qu'on appelle tous JML", "surnommé Jojo"
     rf"\s+(?i:tous\s+|toutes\s+|tous\s+ici\s+)?[«\"]?\s?(?P<name>[A-Z]{{2,4}}\b|{_NAME})"
 )
 _ORG_PREFIX = re.compile(
-    rf"\b(?:(?i:université|école|lycée|hôpital|clinique|centre hospitalier)|CHU|CHR|"
+    rf"\b(?:(?i:université|école|lycée|hôpital|clinique|centre hospitalier)|CHU|CHR|GHT|"
     rf"[{_UP}][a-zéè]+eries?|"
     rf"Groupe|Société|Cabinet|Fonderies?|Transports|Établissements|Ets|Laboratoires?|"
     rf"Mécanique|Usinage|Ateliers?|Forges|Clinique|Banque|Caisse|Crédit|Université|École|"
@@ -149,6 +149,15 @@ _ORG_SUFFIX = re.compile(
 )
 _LEGAL_FORM = re.compile(  # a name that is a firm whatever its words: "Boulanger Frères"
     rf"\s(?:{_LEGAL_FORMS})$|\s(?:et|&)\s(?:Associés|Fils|Cie)\b|\sFrères$"
+)
+_ORG_AMPERSAND = re.compile(rf"(?<![\w&-]){_NAME_SEQ}\s+&\s+{_NAME_SEQ}")  # "Pixel & Papillon"
+_FIELDS = set(  # "Recherche & Développement", "Hygiène & Sécurité": a department, no firm
+    "recherche developpement qualite securite sante hygiene environnement formation competences "
+    "innovation methodes achats ventes marketing communication finance finances juridique "
+    "conformite risques maintenance production logistique ressources talents culture strategie "
+    "transformation organisation performance numerique etudes travaux projets support services "
+    "systemes reseaux infrastructures operations exploitation industrialisation data digital "
+    "questions reponses".split()
 )
 _DEPARTMENT_HEADS = set(
     "service cote direction departement equipe cellule pole bureau responsable charge chargee "
@@ -449,6 +458,13 @@ class Detector:
         for m in _ORG_LOWER_FAMILY.finditer(text):
             if not _known_word(m.group("name")):  # "chambriard et fils"
                 out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
+        for m in _ORG_AMPERSAND.finditer(text):
+            s = m.start()
+            lead = re.compile(r"(\S+)\s+(?!&)")  # a word before the name's last one
+            while (w := lead.match(text, s, m.end())) and w.group(1).lower() in _stop_words():
+                s = w.end()  # "Et Procter & Gamble": the name starts after "Et"
+            if not any(fold(w) in _FIELDS for w in re.findall(r"[\w'’-]+", m.group())):
+                out.append(Found(s, m.end(), "ENTREPRISE", text[s : m.end()], "legal"))
         for pattern in (_ORG_PREFIX, _ORG_SUFFIX):
             for m in pattern.finditer(text):
                 words = m.group().split()

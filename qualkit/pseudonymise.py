@@ -80,6 +80,7 @@ class Pseudonymiser:
     def text(self, text: str, interview: str, doc=None) -> tuple[str, list[Edit]]:
         found = self.detector.find(text, doc)
         edits = self.assign(found, interview)
+        edits += self._address_names(text, interview, edits)
         edits += self._sweep(text, interview, edits)
         new, _ = apply_edits(text, edits)
         return new, edits
@@ -104,6 +105,24 @@ class Pseudonymiser:
                     e = Edit(particle.start(), e.end, e.new, text[particle.start() : e.end])
             out.append(e)
         return out
+
+    def _address_names(self, text: str, interview: str, edits: Sequence[Edit]) -> list[Edit]:
+        """The names an e-mail address spells ("cedric.lamy2@…") wherever else they are said,
+        in any case ("un 2 après lamy")."""
+        busy = [(e.start, e.end) for e in edits]
+        found: list[Found] = []
+        for e in edits:
+            if not e.new.startswith("[EMAIL"):
+                continue
+            local = re.split(r"@|\b(?:arobase|arobas|arrobase|arrobe|at)\b", e.original)[0]
+            for part in re.split(r"[\W\d_]+|\b(?:point|dot|tiret|underscore)\b", local):
+                if len(part) < 4 or common_word(part) or self.detector.is_never(part):
+                    continue
+                for m in re.finditer(rf"(?<![\w-]){re.escape(part)}(?![\w-])", text, re.I):
+                    if not any(a < m.end() and m.start() < b for a, b in busy):
+                        found.append(Found(*m.span(), "PERSONNE", m.group(), "address"))
+                        busy.append(m.span())
+        return self.assign(found, interview)
 
     def _sweep(self, text: str, interview: str, edits: Sequence[Edit]) -> list[Edit]:
         """Known forms of names anywhere in the text, even where detection missed them."""
@@ -151,6 +170,7 @@ class Pseudonymiser:
             label = speaker_name(self.detector, turn.speaker)
             found += [replace(f, start=f.start + ls, end=f.end + ls) for f in label]
         edits = self._particles(text, self.assign(found, transcript.name))
+        edits += self._address_names(text, transcript.name, edits)
         edits += self._sweep(text, transcript.name, edits)
         typed = [(m.start(), m.group().strip("[]"), None) for m in ANY_PLACEHOLDER.finditer(text)]
         ours = [(e.start, e.new.strip("[]"), e.original) for e in edits]
@@ -174,11 +194,42 @@ class Pseudonymiser:
         return replace(transcript, text=new_text, turns=tuple(turns), metadata=metadata)
 
 
+_ROLE_WORDS = {  # stems: "consultante", "Enquêteurs" and "Interviewé·e" end in one of these
+    re.sub(r"[·.]?(?:e|s|es)$", "", fold(w))
+    for w in (
+        "consultant interviewer intervieweur intervieweuse enquêteur enquêtrice enquêteuse "
+        "animateur animatrice modérateur modératrice observateur observatrice répondant "
+        "interviewé participant client manager directeur directrice responsable DRH RH chef "
+        "cheffe salarié ingénieur recruteur recruteuse expert représentant délégué syndical "
+        "stagiaire alternant technicien technicienne opérateur opératrice médecin infirmier "
+        "infirmière avocat juriste chercheur chercheuse professeur formateur formatrice "
+        "dirigeant fondateur fondatrice gérant président présidente assistant secrétaire "
+        "comptable commercial commerciale acheteur acheteuse auditeur auditrice interprète "
+        "notes traduction siège adjoint adjointe associé associée conseiller conseillère "
+        "agent agente employé cadre élu élue maire"
+    ).split()
+}
 _PARTICLE_WORDS = r"de|du|des|d['’]|van|von|der|den|le|la|ben|bin|el|al|dos|da|di"
 
 
 def speaker_name(detector: Detector, speaker: str) -> list[Found]:
-    """A speaker label that is a person's name ("Karine Dufresne", "S. Lefèvre")."""
+    """A speaker label that is a person's name ("Karine Dufresne", "S. Lefèvre"), with the
+    person or employer given in parentheses ("Nadia (Opale)", "Intervenant 2 (Farid, ESN)")."""
+    detail = re.fullmatch(r"(?P<main>.+?)\s*\((?P<detail>[^()]+)\)", speaker)
+    if detail:
+        found = speaker_name(detector, detail.group("main"))
+        for part in re.finditer(r"[^,;/]*[^,;/\s]", detail.group("detail")):
+            at = (
+                detail.start("detail")
+                + part.start()
+                + len(part.group())
+                - len(part.group().lstrip())
+            )
+            found += [
+                replace(f, start=f.start + at, end=f.end + at)
+                for f in _affiliation(detector, part.group().strip())
+            ]
+        return found
     if detector.is_never(speaker) or ANY_PLACEHOLDER.fullmatch(speaker):
         return []
     if (
@@ -222,6 +273,22 @@ def speaker_name(detector: Detector, speaker: str) -> list[Found]:
             return []  # "Responsable Qualité", "Chef Atelier"; not "Bénédicte Roux"
         return [Found(0, len(speaker), "PERSONNE", speaker, "label")]
     return []
+
+
+def _affiliation(detector: Detector, detail: str) -> list[Found]:
+    """A label's detail in parentheses: a person ("Farid"), an employer ("Opale", "EDF") or a
+    role, kept ("ESN", "RH", "consultante", "interviewer")."""
+    if detector.is_never(detail) or not detail[:1].isupper():
+        return []
+    if detail.isupper() and len(detail) <= 5:  # "EDF" is listed; "RH", "DSI", "ESN" are roles
+        return [f for f in detector.find(detail, doc=NO_ENTITIES) if f.kind == "ENTREPRISE"]
+    named = speaker_name(detector, detail)
+    if named:
+        return named
+    words = detail.split()
+    if any(re.sub(r"[·.]?(?:e|s|es)$", "", fold(w)) in _ROLE_WORDS for w in words):
+        return []
+    return [Found(0, len(detail), "ENTREPRISE", detail, "label")]
 
 
 def label_spans(transcript: Transcript) -> list[tuple[int, int]]:

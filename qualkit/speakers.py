@@ -18,6 +18,7 @@ DEFAULT_LABEL_PATTERN = re.compile(
     (?P<label>
         (?:(?:M\.|Mme|Mlle|Dr|Pr)\s+)?\[[A-ZÀ-Ü_]+(?:_\d+)?\]
       | [^\W\d_][\w'’.\-·]*(?:\s+[\w'’.\-·]+){{0,3}}
+        (?:\s*\((?!\s*\d{{1,2}}:\d{{2}})[^()\n:]{{1,40}}\))?  # "Nadia (Opale)", "P2 (Farid, ESN)"
     )
     \s*(?:[\[(](?P<ts2>{TIMESTAMP})[\])])?
     \s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*
@@ -92,7 +93,7 @@ def _plausible_label(label: str) -> bool:
         return True
     if len(label) > 40:
         return False
-    words = label.split()
+    words = _bare(label).split()  # "Nadia (Opale)": the detail may be a role in lower case
     particles = {"de", "du", "des", "la", "le", "van", "von", "d'", "di", "da", "ben", "el"}
     for word in words:
         if word.lower() in particles:
@@ -128,7 +129,7 @@ def find_labels(
     accepted = {
         label
         for label, n in counts.items()
-        if n >= 2 or label in trusted or label in INTERVIEWER_WORDS or label in RESPONDENT_WORDS
+        if n >= 2 or label in trusted or _bare(label) in INTERVIEWER_WORDS | RESPONDENT_WORDS
     }
     return [m if m and _norm(m.group("label")) in accepted else None for m in matches]
 
@@ -210,6 +211,11 @@ def _norm(label: str) -> str:
     return label.lower()
 
 
+def _bare(label: str) -> str:
+    """A normalised label without its detail in parentheses: "enquêtrice (opale)"."""
+    return re.sub(r"\s*\([^()]*\)$", "", label)
+
+
 def detect_roles(turns: Sequence[tuple[str, str]], hint: Iterable[str] = ()) -> dict[str, str]:
     """Map each speaker to interviewer or respondent from (speaker, text) turns.
 
@@ -228,7 +234,7 @@ def detect_roles(turns: Sequence[tuple[str, str]], hint: Iterable[str] = ()) -> 
     scores: dict[str, float] = {}
     for speaker in speakers:
         texts = [t for s, t in turns if s == speaker]
-        name = _norm(speaker)
+        name = _bare(_norm(speaker))
         score = 0.0
         if name in INTERVIEWER_WORDS:
             score += 5

@@ -107,6 +107,8 @@ def replaced(text: str, **lists) -> str:
         ("Son portable ? Alors 07, euh… 88 [inaudible] 41 20, le matin.", "[inaudible] 41"),
         ("Mon fixe, c'est le 05 56 … [coupure] … 12 90, merci.", "12 90"),
         ("Le standard, c'est le 412, demandez Hugo.", "412"),
+        ("Mon fixe, c'est le 02 40 11 22 33. Et mon stagiaire, c'est le 214.", "214"),
+        ("Demandez le 517 quand vous êtes en interne, sinon l'accueil.", "517"),
         # a dictated address runs back to its introduction, whatever it says in between
         ("Mon mail ? k point o'neil… sans apostrophe, oneil, arobase lmc point ie.", "neil"),
         ("je vous épelle. B, R, U, N, O, arobase, teleo, point, F, R. Voilà.", "B, R, U"),
@@ -155,6 +157,7 @@ def test_pseudonymise_identifiers_never_survive(text, secret):
         ),  # fmt: skip
         ("On m'a appelé le 12 mars à 14 h 30, numéro 3 du classement", ["12 mars", "14 h 30"]),
         ("Appelez-moi, on compte 35 % de hausse", ["35 %"]),
+        ("Notre modèle, c'est le 318. En interne, on a 240 salariés.", ["318", "240"]),
     ],
 )
 def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
@@ -225,6 +228,19 @@ def test_pseudonymise_a_question_about_the_phone_makes_the_answer_a_number(tmp_p
     out = pseudonymised("Et votre ligne directe ?")
     assert "87" not in out and "[TELEPHONE_1]" in out, out
     assert "87" in pseudonymised("Et vos effectifs ?")
+
+
+def test_pseudonymise_label_details_name_people_and_employers(tmp_path):
+    text = (
+        "Nadia (Opale) : Vous êtes chez qui ?\nM. Roux (Forges Vuillemin, DRH) : Chez eux.\n"
+        "Nadia (Opale) : Et avant ?\nM. Roux (Forges Vuillemin, DRH) : Chez Opale aussi.\n"
+        "Intervenant 2 (Farid, ESN) : Moi, chez EDF.\nIntervenant 2 (Farid, ESN) : Voilà.\n"
+    )
+    transcript = read_transcript(write(tmp_path / "t.txt", text))
+    out = Pseudonymiser(Detector(None), PseudonymMap()).transcript(transcript)
+    for name in ("Nadia", "Opale", "Roux", "Vuillemin", "Farid", "EDF"):
+        assert name not in out.text and all(name not in t.speaker for t in out.turns), name
+    assert "DRH" in out.text and "Intervenant 2 (" in out.text and "ESN" in out.text
 
 
 def test_pseudonymise_short_forms_share_the_placeholder_across_interviews():

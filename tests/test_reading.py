@@ -84,6 +84,21 @@ def test_reading_inclusive_labels(tmp_path):
     assert [tt.speaker for tt in t.turns] == ["Intervieweur·euse", "Participant·e 1"] * 2
 
 
+def test_reading_labels_with_a_detail_in_parentheses(tmp_path):
+    text = (
+        "Enquêtrice (Opale) : Vous pouvez vous présenter ?\n"
+        "Intervenant 2 (Farid, ESN) : Oui, développeur.\n"
+        "Enquêtrice (Opale) : Depuis quand ?\nIntervenant 2 (Farid, ESN) : Dix ans (environ).\n"
+    )
+    t = read_transcript(write(tmp_path / "a.txt", text))
+    assert [tt.speaker for tt in t.turns] == [
+        "Enquêtrice (Opale)",
+        "Intervenant 2 (Farid, ESN)",
+    ] * 2
+    assert [tt.role for tt in t.turns][:2] == [INTERVIEWER, RESPONDENT]
+    assert "Dix ans (environ)." in t.text
+
+
 def test_reading_custom_label_pattern(tmp_path):
     text = "<<Anna>> Bonjour ?\n<<Marc>> Oui.\n<<Anna>> Alors ?\n<<Marc>> Voilà.\n"
     t = read_transcript(
