@@ -168,6 +168,7 @@ def status(project: ProjectArg, as_json: JsonOpt = False) -> None:
         echo_json(data)
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(
@@ -181,9 +182,9 @@ def status(project: ProjectArg, as_json: JsonOpt = False) -> None:
         )
     for row in data["per_interview"]:
         table.add_row(
-            row["interview"],
-            row["profile"] or "",
-            row["role"] or "",
+            escape(row["interview"]),
+            escape(row["profile"] or ""),
+            escape(row["role"] or ""),
             str(row["turns"]),
             str(row["segments"]),
             str(row["respondent_segments"]),

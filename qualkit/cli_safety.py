@@ -78,15 +78,16 @@ def pseudonyms(
         echo_json({"map": str(path), "pseudonyms": rows})
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table("placeholder", "originals", "mentions", "interviews")
-    for row in rows:
+    for row in rows:  # words as typed: "[inaudible]" is no markup
         table.add_row(
-            row["placeholder"],
-            " | ".join(row["forms"]),
+            escape(row["placeholder"]),
+            escape(" | ".join(row["forms"])),
             str(row["mentions"]),
-            ", ".join(row["interviews"]),
+            escape(", ".join(row["interviews"])),
         )
     Console().print(table)
     typer.echo(f"{len(rows)} placeholder(s); map: {path} (keep it out of exports and e-mails)")

@@ -335,6 +335,7 @@ def test_pseudonymise_import_leaves_no_name_in_project_exports_or_report(
     rows = json.loads(listing.out)["pseudonyms"]
     karine = [r for r in rows if "Karine Dufresne" in r["forms"]]
     assert len(karine) == 1 and len(karine[0]["interviews"]) == 2
+    assert "[inaudible]" in cli("pseudonyms", project_path).out  # typed words, not markup
 
 
 @pytest.mark.slow
