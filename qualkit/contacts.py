@@ -38,22 +38,6 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     (
-        "EMAIL",  # spelled out in speech: "sandrine point martin arobase orange point fr"
-        re.compile(
-            r"\b(?![a-zà-ÿ]{4,},)(?!(?:est|mon|ma|mes|me|moi|à|adresse|mail|e-mail|mél|courriel|"
-            r"alors|donc|voilà|par|pour|sur|via"
-            r"|oui|euh|bon|bah|hein|sinon|simplement|tout|écrivez|écrire|notez|note)\b)"
-            r"[\w.-]*\w(?:,?\s+(?:(?:point|dot|tiret(?:\s+du)?(?:\s+bas)?|underscore),?\s+)?"
-            r"[\w-]+){0,5}?,?\s+(?:arobase|arobas|arrobase|arrobe|a commercial|at|chez),?\s+"
-            r"[\w-]+(?:,?\s+[\w-]+)*?,?\s+"
-            rf"(?:point|dot),?\s+(?:{_TLD})\b"
-            r"(?:,?\s+(?:point|dot),?\s+(?:fr|uk|com|org|net|be|ch|ca|ma|tn|eu))*"
-            r"|\b[\w.-]*\w(?:,?\s+[\w-]+){0,5}?,?\s+(?:arobase|arobas|arrobase|arrobe),?\s+"
-            r"[\w-]+(?:,?\s+[\w-]+){0,3}?,?\s+(?:point|dot),?\s+[a-z](?:-[a-z])+\b",  # "point l-u"
-            re.IGNORECASE,
-        ),
-    ),
-    (
         "URL",  # dictated: "www point optronix-tregor point fr"
         re.compile(r"(?i:\bwww\s+point\s+[\w-]+(?:\s+point\s+[\w-]+)+)"),
     ),
@@ -366,10 +350,10 @@ def _cued_numbers(text: str, asked: bool = False) -> list[tuple[int, int]]:
 
 # A dictated address: everything from its introduction to its domain ("g point van den berghe…
 # tout attaché, vandenberghe… arobase mecaprec tiret group point eu").
-_AT = re.compile(r"(?i)(?<![\w@])(?:arobase|arobas|arrobase|arrobe|a commercial|at)(?!\w)|@")
+_AT = re.compile(r"(?i)(?<![\w@])(?:arobase|arobas|arrobase|arrobe|a commercial|at|chez)(?!\w)|@")
 _DOMAIN = re.compile(
-    rf"(?i)(?:[\s,]*(?:\.\.\.|…)?[\s,]*[\w-]+){{1,10}}?"
-    rf"[\s,]*(?:point|dot|\.)[\s,]*(?:{_TLD}|[a-z],?\s[a-z])\b"  # "point, F, R" spelled
+    rf"(?i)[\s,]*+[\w-]++(?:[\s,.…]++[\w-]++){{0,9}}?"  # possessive: no backtracking
+    rf"[\s,]*(?:point|dot|\.)[\s,]*(?:{_TLD}|[a-z](?:,?\s|-)[a-z])\b"  # spelled: "point, F, R"
     rf"(?:[\s,]*(?:point|dot|\.)[\s,]*(?:{_TLD})\b)*(?![\w@-])"
 )
 _ADDRESS_TOKEN = re.compile(r"[\w'’-]+|\.\.\.|\S|\n")

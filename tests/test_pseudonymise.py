@@ -113,6 +113,7 @@ def replaced(text: str, **lists) -> str:
         ("Mon mail ? k point o'neil… sans apostrophe, oneil, arobase lmc point ie.", "neil"),
         ("je vous épelle. B, R, U, N, O, arobase, teleo, point, F, R. Voilà.", "B, R, U"),
         ("c'est tran tiret van tiret long at hanoi-tech dot vn dot com", "van tiret long"),
+        ("o, point, L-E-R-O-Y, arobase, K, tiret, conseil, point, L-U.", "L-E-R-O-Y"),
     ],
 )
 def test_pseudonymise_identifiers_never_survive(text, secret):
@@ -158,6 +159,13 @@ def test_pseudonymise_identifiers_never_survive(text, secret):
         ("On m'a appelé le 12 mars à 14 h 30, numéro 3 du classement", ["12 mars", "14 h 30"]),
         ("Appelez-moi, on compte 35 % de hausse", ["35 %"]),
         ("Notre modèle, c'est le 318. En interne, on a 240 salariés.", ["318", "240"]),
+        # an address dictated in captions takes no words from the lines before it
+        (
+            "il est chez nous depuis dix ans\nbon voilà\nson mail c est j point roy arobase "
+            "chimie point fr",
+            ["chez nous depuis dix ans\nbon voilà\nson mail"],
+        ),  # fmt: skip
+        ("écrivez arobase " + "x" * 60 + " et rien d'autre", ["x" * 60]),  # no backtracking
     ],
 )
 def test_pseudonymise_leaves_products_acronyms_and_placeholders(text, kept):
