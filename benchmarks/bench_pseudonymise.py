@@ -29,7 +29,7 @@ from qualkit.data import Transcript, Turn
 from qualkit.nlp import entity_pipeline
 from qualkit.pseudonym_map import PseudonymMap
 from qualkit.pseudonymise import Detector, Edit, Pseudonymiser
-from qualkit.speakers import DEFAULT_LABEL_PATTERN
+from qualkit.speakers import DEFAULT_LABEL_PATTERNS
 
 DATA = Path(__file__).resolve().parent / "data"
 SETS = {
@@ -54,7 +54,7 @@ SETS = {
     "unseen before round 17, then studied: names_final17.jsonl": "names_final17.jsonl",
     "unseen before round 18, then studied: names_final18.jsonl": "names_final18.jsonl",
     "unseen before round 19, then studied: names_final19.jsonl": "names_final19.jsonl",
-    "unseen before round 20: names_final20.jsonl": "names_final20.jsonl",
+    "unseen before round 20, then studied: names_final20.jsonl": "names_final20.jsonl",
 }
 GROUPS = {
     "persons": {"PERSON"},
@@ -68,13 +68,13 @@ GROUPS = {
 
 def as_transcript(item: dict) -> Transcript:
     """Turns as the reader builds them: a speaker label at the start of a line (the reader's own
-    pattern, timestamps allowed), words up to the next label; text before the first label is the
+    patterns, timestamps allowed, or alone on its line with its time), words up to the next label; text before the first label is the
     header, which import pseudonymises as the preamble."""
     text = item["text"]
     marks = []  # (label, start of the words)
     offset = 0
     for line in text.splitlines(keepends=True):
-        m = DEFAULT_LABEL_PATTERN.match(line.rstrip("\n"))
+        m = next(filter(None, (p.match(line.rstrip("\n")) for p in DEFAULT_LABEL_PATTERNS)), None)
         if m:
             marks.append((m.group("label"), offset + m.start("text"), offset))
         offset += len(line)

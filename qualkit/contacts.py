@@ -8,6 +8,7 @@ URLs and identifiers (IBAN, plates, file and badge numbers...).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 _SPOKEN = (
     r"zéro|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
@@ -38,6 +39,13 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         ),
     ),
     (
+        "EMAIL",  # its first part alone, the domain given later: "Mon adresse, c'est h.castagnet"
+        re.compile(
+            r"(?i:\b(?:adresse|mail|e-mail|courriel|mél)\b[^.\n?!]{0,20}?\bc['’]est\s+)"
+            rf"(?P<value>(?![\w.-]*\.(?:{_TLD})(?![\w.@-]))[a-z][\w-]*(?:\.[\w-]+)+)(?![\w.@-])"
+        ),
+    ),
+    (
         "URL",  # dictated: "www point optronix-tregor point fr"
         re.compile(r"(?i:\bwww\s+point\s+[\w-]+(?:\s+point\s+[\w-]+)+)"),
     ),
@@ -59,7 +67,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
             r"(?:[\s.-]?\d{1,5}){2,5}"
             r"|0\d(?:[\s.-]?\d{2}){4}|0\d(?:/\d{2}){4}|0\s?[89]\d{2}(?:[\s.-]?\d{2}){3}"
             r"|0\d{2,3}(?:[\s.]\d{2}){3}|0\d{3}\s\d{3}\s\d{3}|0\d\s\d{4}\s\d{4}"
-            r"|0[1-9](?=(?:[\s.-]?\d){8}(?!\d))(?:[\s.-]\d{2,4}){2,4})(?!\d)"  # "06 145 287 93"
+            r"|(?=0(?:[\s.-]?\d){9}(?!\d))0[1-9]\d{0,2}(?:[\s.-]\d{2,4}){1,4}"  # ten, any groups
+            r")(?!\d)"
         ),
     ),
     (
@@ -203,7 +212,7 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
         strict = start.group().lower() != "zéro"  # "plus" or digits
         spoken = not digits_mode
         pos, digits, end, gap = start.start(), 0, start.start(), 0
-        last, corrected, hundred = 0, False, 0
+        last, corrected, hundred, paused = 0, False, 0, False
         while pos < len(text) and digits < 10 and gap <= (2 if strict else 8):
             if text.startswith(("plus", "Plus"), pos):
                 pos += 4
@@ -214,6 +223,9 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
                 if corrected:  # "trente-deux… non, trente-trois": the new group replaces one
                     digits -= last
                     corrected = False
+                if paused and digits <= 4 and (word == "zéro" or re.fullmatch(r"0\d", word)):
+                    digits = 0  # "zéro six... euh, zéro six, soixante-quatre...": a restart
+                paused = False
                 last = len(word) if word.isdigit() else 1 if word in _DIGIT_WORDS else 2
                 if word.startswith("cent"):  # "huit cents": three digits
                     last = 2
@@ -241,7 +253,9 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
                 ):
                     digits, spoken = 10, True  # "06 58 33… non, pardon, 07 58 33 90 14"
                 break  # "06 … télécopie 02 35": another number
-            spoken = spoken or bool(word) or bool(re.search(r" - |…|\.\.\.", skip.group()))
+            pause = bool(re.search(r"…|\.\.\.", skip.group())) or word.lower() in _FILLERS
+            paused = paused or pause
+            spoken = spoken or bool(word) or pause or " - " in skip.group()
             corrected = corrected or word.lower() in ("non", "pardon")
             gap += bool(word)
             pos = skip.end()
@@ -273,24 +287,37 @@ _NUMBER_TOKEN = re.compile(
     rf"(?P<digits>\d+)|(?P<spoken>(?i:{_SPOKEN}))(?![\w-])|(?P<note>\[[^\]\n]{{1,25}}\])"
     rf"|(?P<word>[^\W\d_]+(?:['’-][^\W\d_]+)*)|(?P<mark>\S)"
 )
-_INSIDE_NUMBER = frozenset("euh heu hum ben bah hein et double triple".split())
+_INSIDE_NUMBER = frozenset(  # "06 58... pardon, 06 58 37 12 94"
+    "euh heu hum ben bah hein et double triple non pardon enfin attendez plutôt".split()
+)
 _AFTER_NUMBER = frozenset(  # words that may follow a phone number; any other: a quantity
     "ou et si sinon pour poste ext touche c ça je j vous on il elle mais donc voilà merci demandez "
     "en euh hein non pardon enfin ok bon alors puis aussi directement direct sur quand le la les "
-    "chez demander là ils elles nous qui".split()
+    "chez demander là ils elles nous qui oui".split()
 )
 
 
-def asks_for_phone(text: str) -> bool:
-    """A turn that ends on a question about the phone ("Et votre portable ?"): the next turn's
-    numbers answer it."""
-    last = re.split(r"[.!…]\s+", text.rstrip())[-1]
-    return last.endswith("?") and bool(_PHONE_CUE.search(last))
+def asked_digits(before: Sequence[str]) -> int:
+    """How many digits make a turn's first numbers a phone number, from the turns before it:
+    four after a question about the phone ("Et votre portable ?"), two when one of the last two
+    was cut in the middle of a number ("Zéro deux, quatre-vingt-dix-huit...", the listener's
+    echo coming between); 0 otherwise."""
+    if any(map(_ends_in_number, before[-2:])):
+        return 2
+    last = re.split(r"[.!…]\s+", before[-1].rstrip())[-1] if before else ""
+    return 4 if last.endswith("?") and _PHONE_CUE.search(last) else 0
 
 
-def _cued_numbers(text: str, asked: bool = False) -> list[tuple[int, int]]:
+def _ends_in_number(text: str) -> bool:
+    if not (_PHONE_CUE.search(text) or re.search(r"(?i)\bzéro\b", text)):
+        return False
+    return bool(re.search(rf"(?i)(?:\d|(?<![\w-])(?:{_SPOKEN}))[\s,]*(?:…|\.\.\.)\s*$", text))
+
+
+def _cued_numbers(text: str, asked: int = 0) -> list[tuple[int, int]]:
     """Numbers after a cue about the phone, up to the end of its sentence (of the next one when
-    the cue is a question, of the first one when the turn before asked): digits and numbers
+    the cue is a question, of the first one when the turn before asked, or was cut in the middle
+    of a number: `asked` digits then suffice): digits and numbers
     in words, with hesitations, bracketed notes ("[inaudible]") and punctuation between them.
     Four digits at least (three after "poste", "standard", "en interne" and, once the phone is
     the subject, "c'est le"); no year alone; none followed by a word that makes it a quantity
@@ -304,12 +331,12 @@ def _cued_numbers(text: str, asked: bool = False) -> list[tuple[int, int]]:
     if cues or asked:  # once the phone is the subject: "Sinon mon assistante, c'est le 318."
         first = 0 if asked else min(c for c, _ in cues)
         cues += [(m.end(), True) for m in _ITS_NUMBER.finditer(text, first)]
-    for start, strong in [(0, False)] * asked + cues:
+    for start, strong in [(0, True)] * bool(asked) + cues:
         end = _WINDOW_END.search(text, start)
         if end and end.group() == "?":
             end = _WINDOW_END.search(text, end.end())
         window_end = min(end.start() if end else len(text), start + 160)
-        needed = 3 if strong else 4
+        needed = asked if asked and start == 0 else 3 if strong else 4
         tokens = list(_NUMBER_TOKEN.finditer(text, start, window_end))
         i = 0
         while i < len(tokens):
@@ -356,21 +383,23 @@ _DOMAIN = re.compile(
     rf"[\s,]*(?:point|dot|\.)[\s,]*(?:{_TLD}|[a-z](?:,?\s|-)[a-z])\b"  # spelled: "point, F, R"
     rf"(?:[\s,]*(?:point|dot|\.)[\s,]*(?:{_TLD})\b)*(?![\w@-])"
 )
+_RESTARTED = re.compile(r"[\s,]*(?:\.\.\.|…)[\s,]*(?:\w+,?\s+)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _ADDRESS_TOKEN = re.compile(r"[\w'’-]+|\.\.\.|\S|\n")
 _BEFORE_ADDRESS = frozenset(  # words that introduce an address, never part of it
     "est mon ma mes me moi à adresse mail mails e-mail email mél courriel alors donc voilà par "
-    "pour sur via oui bon bah sinon simplement écrivez écrire notez note son sa votre vous je c "
+    "pour sur via oui bon bah sinon simplement écrivez écrire notez note son sa votre vous je "
     "perso pro professionnelle ou et".split()
 )
 
 
 def _dictated_emails(text: str) -> list[tuple[int, int]]:
-    """An "arobase" (or "at", "@") followed by a domain within ten words: the address runs back
+    """An "arobase" (or "at", "@") followed by a domain within ten words, or by the address
+    written out after a pause ("arobase... enfin, c.leroux@sja-lyon.fr"): the address runs back
     over the words before it, commas and pauses included, to its introduction ("c'est", "mail",
     "à"), a sentence's or a turn's start, sixteen words at most."""
     spans = []
     for at in _AT.finditer(text):
-        domain = _DOMAIN.match(text, at.end())
+        domain = _DOMAIN.match(text, at.end()) or _RESTARTED.match(text, at.end())
         if not domain:
             continue
         start, words = at.start(), 0
@@ -394,9 +423,10 @@ def _dictated_emails(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def find(text: str, asked: bool = False) -> list[tuple[int, int, str]]:
+def find(text: str, asked: int = 0) -> list[tuple[int, int, str]]:
     """(start, end, kind) of every contact detail and identifier; spans may overlap. `asked`:
-    the turn before asked for a phone number (`asks_for_phone`)."""
+    the digits that make the turn's first numbers a phone number, when the turns before asked
+    for one (`asked_digits`); 0 when they did not."""
     found: list[tuple[int, int, str]] = []
     for kind, pattern in PATTERNS:
         for m in pattern.finditer(text):

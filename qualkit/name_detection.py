@@ -126,7 +126,7 @@ _ORG_PUBLIC = re.compile(  # an employer named by its place: "la mairie de Lens"
     rf"\b(?:mairie|conseil\s+(?:départemental|régional|général|municipal)|"
     rf"conseil\s+de\s+prud['’]hommes|tribunal\s+(?:judiciaire|administratif|de\s+commerce)|"
     rf"communauté\s+(?:de\s+communes|d['’]agglomération)|métropole|préfecture|rectorat|"
-    rf"barreau)"
+    rf"barreau|CCI|CMA|chambre\s+(?:de\s+commerce|des\s+métiers|d['’]agriculture))"
     rf"\s+(?:de\s+la\s+|de\s+l['’]|du\s+|des\s+|de\s+|d['’])(?:L[ae]s?\s|L['’])?"
     rf"[{_UP}][{_LOW}{_UP}'’]+(?:-[{_LOW}{_UP}'’]+)*"
     rf"(?:\s(?:d['’]|de\s|du\s|sur\s|lès\s)?[{_UP}][{_LOW}{_UP}'’]+(?:-[{_LOW}{_UP}'’]+)*)*"
@@ -142,7 +142,7 @@ _ORG_SUFFIX = re.compile(
     rf"Groupe|Industries|Industrie|Conseil|Consulting|Services|Technologies|Solutions|Partners|"
     rf"Associés|Ingénierie|Logistique|Systèmes|Systems|Automation|Automatisme|Mécanique|RH|"
     rf"Conseils|Recrutement|Intérim|Formation|(?:et|&) (?:Fils|Cie)|Frères|Robotique|"
-    rf"Automatismes|Analytics|Connect|Digital|Data|Labs?|Tech|Software|Énergie|Energy|"
+    rf"Automatismes|Analytics|Connect|Digital|Data|Labs?|Tech|Software|Énergies?|Energy|"
     rf"Environnement|Plastiques|Composites|Électronique|Emballages|Maintenance|Aéro|"
     rf"Aerospace|Robotics|Vision|Medical|Pharma|Bio|Chimie|Métal|Metal|Outillage)"
     rf"(?:\s+(?:RH|SA|SAS|SARL))?\b"
@@ -151,6 +151,12 @@ _LEGAL_FORM = re.compile(  # a name that is a firm whatever its words: "Boulange
     rf"\s(?:{_LEGAL_FORMS})$|\s(?:et|&)\s(?:Associés|Fils|Cie)\b|\sFrères$"
 )
 _ORG_AMPERSAND = re.compile(rf"(?<![\w&-]){_NAME_SEQ}\s+&\s+{_NAME_SEQ}")  # "Pixel & Papillon"
+_UNION_BRANCH = re.compile(  # "SUD Commerce", "FO Métaux", "CGT Transports", "SUD-Rail"
+    rf"\b(?:CGT|CFDT|CFE-CGC|CFTC|UNSA|SUD|FO|FSU|CSN|Solidaires)(?:[\s-]{_NAME}){{1,3}}"
+)
+_POSSESSED = re.compile(  # "ma vendeuse, Rose, fait", "notre comptable, Martin, a vu"
+    rf"\b(?:mon|ma|notre)\s+[a-zà-ÿ-]{{4,}},\s+(?P<name>{_NAME}),\s"
+)
 _FIELDS = set(  # "Recherche & Développement", "Hygiène & Sécurité": a department, no firm
     "recherche developpement qualite securite sante hygiene environnement formation competences "
     "innovation methodes achats ventes marketing communication finance finances juridique "
@@ -314,9 +320,9 @@ class Detector:
             for text, kind in self.always
         ]
 
-    def find(self, text: str, doc=None, asked: bool = False) -> list[Found]:
+    def find(self, text: str, doc=None, asked: int = 0) -> list[Found]:
         """Non-overlapping spans to replace, left to right; existing placeholders are kept.
-        `asked`: the turn before asked for a phone number."""
+        `asked`: see `contacts.find`."""
         found: list[Found] = []
         for pattern, kind in self._always_re:
             found += [
@@ -458,6 +464,13 @@ class Detector:
         for m in _ORG_LOWER_FAMILY.finditer(text):
             if not _known_word(m.group("name")):  # "chambriard et fils"
                 out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
+        for m in _UNION_BRANCH.finditer(text):
+            out.append(Found(m.start(), m.end(), "ENTREPRISE", m.group(), "legal"))
+        for m in _POSSESSED.finditer(text):
+            name = m.group("name")
+            if is_first_name(name) or not common_word(name):  # not "mon équipe, Maintenance,"
+                kind = "PERSONNE" if is_first_name(name) else "ENTREPRISE"
+                out.append(Found(*m.span("name"), kind, name, "context"))
         for m in _ORG_AMPERSAND.finditer(text):
             s = m.start()
             lead = re.compile(r"(\S+)\s+(?!&)")  # a word before the name's last one

@@ -108,20 +108,28 @@ class Pseudonymiser:
 
     def _address_names(self, text: str, interview: str, edits: Sequence[Edit]) -> list[Edit]:
         """The names an e-mail address spells ("cedric.lamy2@…") wherever else they are said,
-        in any case ("un 2 après lamy")."""
+        in any case ("un 2 après lamy"), and its first part said again alone."""
         busy = [(e.start, e.end) for e in edits]
         found: list[Found] = []
-        for e in edits:
-            if not e.new.startswith("[EMAIL"):
-                continue
-            local = re.split(r"@|\b(?:arobase|arobas|arrobase|arrobe|at)\b", e.original)[0]
+
+        def sweep(words: str, kind: str) -> None:
+            for m in re.finditer(rf"(?<![\w-]){re.escape(words)}(?![\w-])", text, re.I):
+                if not any(a < m.end() and m.start() < b for a, b in busy):
+                    found.append(Found(*m.span(), kind, m.group(), "address"))
+                    busy.append(m.span())
+
+        addresses = [e.original for e in edits if e.new.startswith("[EMAIL")]
+        locals_ = [
+            re.split(r"@|\b(?:arobase|arobas|arrobase|arrobe|at)\b", a)[0] for a in addresses
+        ]
+        for local in locals_:  # "c'est a point diallo. Donc a point diallo arobase…"
+            said = local.strip(" ,.…")
+            if " " in said and len(said) >= 6:
+                sweep(said, "EMAIL")
+        for local in locals_:
             for part in re.split(r"[\W\d_]+|\b(?:point|dot|tiret|underscore)\b", local):
-                if len(part) < 4 or common_word(part) or self.detector.is_never(part):
-                    continue
-                for m in re.finditer(rf"(?<![\w-]){re.escape(part)}(?![\w-])", text, re.I):
-                    if not any(a < m.end() and m.start() < b for a, b in busy):
-                        found.append(Found(*m.span(), "PERSONNE", m.group(), "address"))
-                        busy.append(m.span())
+                if len(part) >= 4 and not common_word(part) and not self.detector.is_never(part):
+                    sweep(part, "PERSONNE")
         return self.assign(found, interview)
 
     def _sweep(self, text: str, interview: str, edits: Sequence[Edit]) -> list[Edit]:
@@ -163,7 +171,7 @@ class Pseudonymiser:
             docs = list(self.detector.nlp.pipe(text[s:e] for s, e in bodies))
         found: list[Found] = []
         for i, (s, e) in enumerate(bodies):
-            asked = i > 0 and contacts.asks_for_phone(text[slice(*bodies[i - 1])])
+            asked = contacts.asked_digits([text[a:b] for a, b in bodies[max(0, i - 2) : i]])
             for f in self.detector.find(text[s:e], docs[i] if docs else None, asked):
                 found.append(replace(f, start=f.start + s, end=f.end + s))
         for turn, (ls, _) in zip(transcript.turns, label_spans(transcript), strict=True):
@@ -278,10 +286,11 @@ def speaker_name(detector: Detector, speaker: str) -> list[Found]:
 def _affiliation(detector: Detector, detail: str) -> list[Found]:
     """A label's detail in parentheses: a person ("Farid"), an employer ("Opale", "EDF") or a
     role, kept ("ESN", "RH", "consultante", "interviewer")."""
-    if detector.is_never(detail) or not detail[:1].isupper():
-        return []
-    if detail.isupper() and len(detail) <= 5:  # "EDF" is listed; "RH", "DSI", "ESN" are roles
-        return [f for f in detector.find(detail, doc=NO_ENTITIES) if f.kind == "ENTREPRISE"]
+    listed = [f for f in detector.find(detail, doc=NO_ENTITIES) if f.kind == "ENTREPRISE"]
+    if listed or detector.is_never(detail) or not detail[:1].isupper():
+        return listed  # "EDF", "délégué CFDT"
+    if detail.isupper() and len(detail) <= 5:
+        return []  # a role or a sector: "RH", "DSI", "ESN"
     named = speaker_name(detector, detail)
     if named:
         return named

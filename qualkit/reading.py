@@ -13,7 +13,7 @@ from pathlib import Path
 from qualkit.data import RawTurn, Transcript, Turn
 from qualkit.errors import QualkitError
 from qualkit.speakers import (
-    DEFAULT_LABEL_PATTERN,
+    DEFAULT_LABEL_PATTERNS,
     TIMESTAMP,
     detect_roles,
     find_labels,
@@ -63,7 +63,7 @@ def read_transcript(
     if not data.strip():
         raise QualkitError("file is empty", path=path)
 
-    patterns = [_compile(p, path) for p in label_patterns] + [DEFAULT_LABEL_PATTERN]
+    patterns = [_compile(p, path) for p in label_patterns] + list(DEFAULT_LABEL_PATTERNS)
     warnings: list[str] = []
     metadata: dict = {}
     if suffix == ".docx":

@@ -25,6 +25,12 @@ DEFAULT_LABEL_PATTERN = re.compile(
     (?P<text>.*)$""",
     re.VERBOSE,
 )
+# A label alone on its line with its time, the words on the next lines: "Speaker 2 00:06:43"
+HEADING_LABEL_PATTERN = re.compile(
+    rf"^\s*(?:\*\*|__)?(?P<label>[^\W\d_][\w'’.\-·]*(?:\s+[\w'’.\-·]+){{0,3}}?)(?:\*\*|__)?"
+    rf"\s+[\[(]?(?P<ts2>{TIMESTAMP})[\])]?\s*(?P<text>)$"
+)
+DEFAULT_LABEL_PATTERNS = (HEADING_LABEL_PATTERN, DEFAULT_LABEL_PATTERN)
 TIMESTAMP_ONLY = re.compile(rf"^\s*[\[(]?(?P<ts>{TIMESTAMP})[\])]?\s*$")
 
 INTERVIEWER_WORDS = {
@@ -114,7 +120,7 @@ def _match(line: str, patterns: Sequence[re.Pattern]) -> re.Match | None:
 def find_labels(
     lines: Sequence[str],
     *,
-    patterns: Sequence[re.Pattern] = (DEFAULT_LABEL_PATTERN,),
+    patterns: Sequence[re.Pattern] = DEFAULT_LABEL_PATTERNS,
     trusted_labels: Iterable[str] = (),
 ) -> list[re.Match | None]:
     """The label match of each line, or None.
@@ -142,7 +148,7 @@ def label_text(m: re.Match) -> str:
 def split_turns(
     lines: Iterable[str],
     *,
-    patterns: Sequence[re.Pattern] = (DEFAULT_LABEL_PATTERN,),
+    patterns: Sequence[re.Pattern] = DEFAULT_LABEL_PATTERNS,
     trusted_labels: Iterable[str] = (),
 ) -> tuple[list[RawTurn], list[str]]:
     """Group lines into speaker turns; returns the turns and the preamble lines before the first."""

@@ -109,11 +109,23 @@ def replaced(text: str, **lists) -> str:
         ("Le standard, c'est le 412, demandez Hugo.", "412"),
         ("Mon fixe, c'est le 02 40 11 22 33. Et mon stagiaire, c'est le 214.", "214"),
         ("Demandez le 517 quand vous êtes en interne, sinon l'accueil.", "517"),
+        (
+            "C'est le zéro cinq... euh, zéro cinq, trente-deux, onze, non, douze, dix-sept.",
+            "dix-sept",
+        ),
+        ("Mon portable suisse : 078 414 22 90, le soir.", "414 22"),
+        ("Mon fixe, c'est le 04 72... pardon, 04 72 18 30 55.", "pardon"),
         # a dictated address runs back to its introduction, whatever it says in between
         ("Mon mail ? k point o'neil… sans apostrophe, oneil, arobase lmc point ie.", "neil"),
         ("je vous épelle. B, R, U, N, O, arobase, teleo, point, F, R. Voilà.", "B, R, U"),
         ("c'est tran tiret van tiret long at hanoi-tech dot vn dot com", "van tiret long"),
         ("o, point, L-E-R-O-Y, arobase, K, tiret, conseil, point, L-U.", "L-E-R-O-Y"),
+        ("j, point, R, O, Y, arobase... non, j.roy@lmc-group.fr", "R, O, Y"),
+        ("Mon mail, c'est p.vidal, et après l'arobase c'est cabinet-ros.fr", "p.vidal"),
+        (
+            "c'est a point sy arobase... non, b point sy. Donc b point sy arobase esp point sn",
+            "b point",
+        ),
     ],
 )
 def test_pseudonymise_identifiers_never_survive(text, secret):
@@ -159,6 +171,10 @@ def test_pseudonymise_identifiers_never_survive(text, secret):
         ("On m'a appelé le 12 mars à 14 h 30, numéro 3 du classement", ["12 mars", "14 h 30"]),
         ("Appelez-moi, on compte 35 % de hausse", ["35 %"]),
         ("Notre modèle, c'est le 318. En interne, on a 240 salariés.", ["318", "240"]),
+        (
+            "Mon équipe, Maintenance, a vu. Notre site, Recherche & Développement.",
+            ["Maintenance", "Recherche"],
+        ),
         # an address dictated in captions takes no words from the lines before it
         (
             "il est chez nous depuis dix ans\nbon voilà\nson mail c est j point roy arobase "
@@ -249,6 +265,35 @@ def test_pseudonymise_label_details_name_people_and_employers(tmp_path):
     for name in ("Nadia", "Opale", "Roux", "Vuillemin", "Farid", "EDF"):
         assert name not in out.text and all(name not in t.speaker for t in out.turns), name
     assert "DRH" in out.text and "Intervenant 2 (" in out.text and "ESN" in out.text
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Je suis à FO Métaux depuis 2010.", "Métaux"),
+        ("Les sessions sont à la CCI de Bourges.", "Bourges"),
+        ("On vend à Soleil Levant Énergies, trente salariés, à Albi.", "Soleil Levant"),
+        ("Et mon comptable, Pierre, a tout vérifié.", "Pierre"),
+        ("Alors, Lambert & Ferrand Avocats, douze associés.", "Ferrand"),
+    ],
+)
+def test_pseudonymise_organisation_and_person_cues(text, name):
+    assert name not in replaced(text)
+
+
+def test_pseudonymise_a_number_cut_between_turns_is_one_number(tmp_path):
+    text = (
+        "Répondant : Notez : zéro trois, quatre-vingt-deux...\nEnquêtrice : Quatre-vingt-deux, "
+        "oui.\nRépondant : ... quarante, onze, treize.\nEnquêtrice : Vous pouvez me rappeler "
+        "votre parcours ?\nRépondant : Dans les années soixante-dix, j'étais à Lyon.\n"
+    )
+    out = (
+        Pseudonymiser(Detector(None), PseudonymMap())
+        .transcript(read_transcript(write(tmp_path / "t.txt", text)))
+        .text
+    )
+    assert "Quatre-vingt-deux" not in out and "onze" not in out, out
+    assert "soixante-dix" in out
 
 
 def test_pseudonymise_short_forms_share_the_placeholder_across_interviews():

@@ -99,6 +99,18 @@ def test_reading_labels_with_a_detail_in_parentheses(tmp_path):
     assert "Dix ans (environ)." in t.text
 
 
+def test_reading_labels_alone_on_their_line_with_a_time(tmp_path):
+    text = (
+        "Speaker 1 00:06:40\nEt vous, on peut vous joindre ?\n\nSpeaker 2 00:06:43\n"
+        "Oui.\nMon numéro pro : 01 23 45 67 89.\n\nSpeaker 1 00:06:50\nMerci.\n\n"
+        "Speaker 2 0:07:02\nDe rien.\n"
+    )
+    t = read_transcript(write(tmp_path / "a.txt", text))
+    assert [tt.speaker for tt in t.turns] == ["Speaker 1", "Speaker 2"] * 2
+    assert [tt.time_start for tt in t.turns] == [400.0, 403.0, 410.0, 422.0]
+    assert "Mon numéro pro : 01" in t.text and "06:4" not in t.text
+
+
 def test_reading_custom_label_pattern(tmp_path):
     text = "<<Anna>> Bonjour ?\n<<Marc>> Oui.\n<<Anna>> Alors ?\n<<Marc>> Voilà.\n"
     t = read_transcript(
