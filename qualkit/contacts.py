@@ -156,7 +156,8 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "IDENTIFIANT",  # a handle named as such: "sous le pseudo klemaire-dev"
         re.compile(
-            r"(?i:\b(?:pseudo|handle|compte|identifiant)\s+(?:c'est\s+|est\s+)?)"
+            r"(?i:\b(?:pseudo|handle|compte|identifiant|login)(?:\s+interne)?,?\s+"
+            r"(?:c['’]est\s+|est\s+)?)"
             r"(?P<value>[a-z][a-z0-9_.]*[-_0-9][a-z0-9_.-]*[a-z0-9])"
         ),
     ),

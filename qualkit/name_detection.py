@@ -83,7 +83,7 @@ _RELATION = re.compile(  # "c'est Pierre, mon alternant, qui", "Rose, ma collèg
     rf"compagne|compagnon|fils|fille|frère|sœur|cousine?|voisine?|amie?|copine?|copain)\b"
 )
 _RELATION_BEFORE = re.compile(  # "mon assistante, Océane, au 02…", "ma collègue Julie"
-    r"\b(?:mon|ma|notre)\s+(?:collègue|alternante?|stagiaire|assistante?|adjointe?|associée?|"
+    r"\b(?:[Mm]on|[Mm]a|[Nn]otre)\s+(?:collègue|alternante?|stagiaire|assistante?|adjointe?|associée?|"
     r"binôme|chef(?:fe)?|manager|n\+1|n\+2|secrétaire|mari|femme|fils|fille|frère|sœur)"
     rf",?\s+(?P<name>{_NAME})(?=\s*[,.;:)]|\s+(?:qui|et|a|avait|est|était|au|à|m['’])\b)"
 )
@@ -155,7 +155,7 @@ _UNION_BRANCH = re.compile(  # "SUD Commerce", "FO Métaux", "CGT Transports", "
     rf"\b(?:CGT|CFDT|CFE-CGC|CFTC|UNSA|SUD|FO|FSU|CSN|Solidaires)(?:[\s-]{_NAME}){{1,3}}"
 )
 _POSSESSED = re.compile(  # "ma vendeuse, Rose, fait", "notre comptable, Martin, a vu"
-    rf"\b(?:mon|ma|notre)\s+[a-zà-ÿ-]{{4,}},\s+(?P<name>{_NAME}),\s"
+    rf"\b(?:[Mm]on|[Mm]a|[Nn]otre)\s+[a-zà-ÿ-]{{4,}},\s+(?P<name>{_NAME}),\s"
 )
 _FIELDS = set(  # "Recherche & Développement", "Hygiène & Sécurité": a department, no firm
     "recherche developpement qualite securite sante hygiene environnement formation competences "

@@ -115,6 +115,7 @@ def replaced(text: str, **lists) -> str:
         ),
         ("Mon portable suisse : 078 414 22 90, le soir.", "414 22"),
         ("Mon fixe, c'est le 04 72... pardon, 04 72 18 30 55.", "pardon"),
+        ("Mon identifiant interne, c'est jdupont_77, pour le VPN.", "jdupont_77"),
         # a dictated address runs back to its introduction, whatever it says in between
         ("Mon mail ? k point o'neil… sans apostrophe, oneil, arobase lmc point ie.", "neil"),
         ("je vous épelle. B, R, U, N, O, arobase, teleo, point, F, R. Voilà.", "B, R, U"),
@@ -274,6 +275,7 @@ def test_pseudonymise_label_details_name_people_and_employers(tmp_path):
         ("Les sessions sont à la CCI de Bourges.", "Bourges"),
         ("On vend à Soleil Levant Énergies, trente salariés, à Albi.", "Soleil Levant"),
         ("Et mon comptable, Pierre, a tout vérifié.", "Pierre"),
+        ("Ma stagiaire, Océane, avait publié l'annonce.", "Océane"),
         ("Alors, Lambert & Ferrand Avocats, douze associés.", "Ferrand"),
     ],
 )
