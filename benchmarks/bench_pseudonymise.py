@@ -56,7 +56,7 @@ SETS = {
     "unseen before round 19, then studied: names_final19.jsonl": "names_final19.jsonl",
     "unseen before round 20, then studied: names_final20.jsonl": "names_final20.jsonl",
     "unseen before round 21, then studied: names_final21.jsonl": "names_final21.jsonl",
-    "unseen before round 22: names_final22.jsonl": "names_final22.jsonl",
+    "unseen before round 22, then studied: names_final22.jsonl": "names_final22.jsonl",
 }
 GROUPS = {
     "persons": {"PERSON"},

@@ -12,8 +12,10 @@ from collections.abc import Sequence
 
 _SPOKEN = (
     r"zéro|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|"
-    r"quinze|seize|vingt|trente|quarante|cinquante|soixante|septante|octante|nonante|cents?|"
-    r"dix-sept|dix-huit|dix-neuf|(?:vingt|trente|quarante|cinquante|soixante|quatre-vingts?)"
+    r"quinze|seize|vingt|trente|quarante|cinquante|soixante|septante|octante|huitante|nonante|"
+    r"cents?|dix-sept|dix-huit|dix-neuf|"
+    r"(?:vingt|trente|quarante|cinquante|soixante|septante|octante|huitante|nonante|"
+    r"quatre-vingts?)"
     r"(?:-(?:et-)?(?:un|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|"
     r"quatorze|quinze|seize|dix-sept|dix-huit|dix-neuf))?"
 )
@@ -156,7 +158,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "IDENTIFIANT",  # a handle named as such: "sous le pseudo klemaire-dev"
         re.compile(
-            r"(?i:\b(?:pseudo|handle|compte|identifiant|login)(?:\s+interne)?,?\s+"
+            r"(?i:\b(?:pseudo|handle|compte|identifiant|login)(?:\s+[\w-]+)?,?\s+"
             r"(?:c['’]est\s+|est\s+)?)"
             r"(?P<value>[a-z][a-z0-9_.]*[-_0-9][a-z0-9_.-]*[a-z0-9])"
         ),
@@ -275,14 +277,15 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
 # A number said after a word about the phone, in the same sentence, is a phone number whatever
 # its form ("mon portable, c'est le… 06, euh, 71… [inaudible]… 22 40", "le standard, 4 12 87").
 _PHONE_CUE = re.compile(
-    r"(?i)\b(?:t[ée]l[ée]phones?|t[ée]l\b\.?|portables?|mobiles?|fixes?|standard|"
-    r"lignes?\s+directe|poste|ext\b\.?|joindre|joignable|(?:r?appel|compos)(?:er|ez|e)\b|"
+    r"(?i)\b(?:t[ée]l[ée]phones?|t[ée]l\b\.?|portables?|mobiles?|fixes?|standard|gsm|natel|"
+    r"cellulaire|cell|centrale|lignes?\s+directe|poste|ext\b\.?|joindre|joignable|"
+    r"joins|joint|joignez|(?:r?appel|compos|(?:re)?contact)(?:er|ez|e)\b|"
     r"whatsapp|fax|télécopie|secrétariat|en\s+interne|sms|texto|"
     r"numéros?(?!\s+(?:de|d['’]|du)\s+(?!t[ée]l|portable|fixe|mobile|poste|standard|ligne|"
     r"bureau|secrétariat|l['’]accueil|urgence|astreinte)))"
 )
-_ITS_NUMBER = re.compile(r"(?i)\bc['’]est le\b")
-_STRONG_CUE = re.compile(r"(?i)poste|ext|standard|interne|compos")  # three digits suffice
+_ITS_NUMBER = re.compile(r"(?i)\b(?:c['’]est|demandez|faites|tapez) le\b")
+_STRONG_CUE = re.compile(r"(?i)poste|ext|standard|centrale|interne|compos")  # three digits suffice
 _WINDOW_END = re.compile(r"\n|[?!]|[.…]\s+(?=[A-ZÀ-Ý][a-zà-ÿ])|\.\s+(?=[A-ZÀ-Ý]\w)")
 _NUMBER_TOKEN = re.compile(
     rf"(?P<digits>\d+)|(?P<spoken>(?i:{_SPOKEN}))(?![\w-])|(?P<note>\[[^\]\n]{{1,25}}\])"
@@ -332,12 +335,13 @@ def _cued_numbers(text: str, asked: int = 0) -> list[tuple[int, int]]:
     if cues or asked:  # once the phone is the subject: "Sinon mon assistante, c'est le 318."
         first = 0 if asked else min(c for c, _ in cues)
         cues += [(m.end(), True) for m in _ITS_NUMBER.finditer(text, first)]
-    for start, strong in [(0, True)] * bool(asked) + cues:
+    first_words = len(text) - len(text.lstrip())  # after a label alone on its line
+    for start, strong in [(first_words, True)] * bool(asked) + cues:
         end = _WINDOW_END.search(text, start)
         if end and end.group() == "?":
             end = _WINDOW_END.search(text, end.end())
         window_end = min(end.start() if end else len(text), start + 160)
-        needed = asked if asked and start == 0 else 3 if strong else 4
+        needed = asked if asked and start == first_words else 3 if strong else 4
         tokens = list(_NUMBER_TOKEN.finditer(text, start, window_end))
         i = 0
         while i < len(tokens):
@@ -362,11 +366,14 @@ def _cued_numbers(text: str, asked: int = 0) -> list[tuple[int, int]]:
                     run.append(t)
                 j += 1
             after = tokens[j] if j < len(tokens) else None
-            quantity = after is not None and (
-                after.group("mark") in ("%", "€", "$")
-                or (after.group("word") or "").islower()
-                and after.group().lower() not in _AFTER_NUMBER
-                and text[run[-1].end() : after.start()].isspace()
+            quantity = (
+                after is not None
+                and (
+                    after.group("mark") in ("%", "€", "$")
+                    or ((w := after.group("word") or "").islower() or w.isupper())  # "900 MW"
+                    and after.group().lower() not in _AFTER_NUMBER
+                    and text[run[-1].end() : after.start()].isspace()
+                )
             )
             year = len(run) == 1 and re.fullmatch(r"(?:19|20)\d\d", run[0].group())
             if digits >= needed and not quantity and not year:

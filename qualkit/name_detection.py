@@ -704,7 +704,9 @@ def _add(found: list[Found], new: Found) -> list[Found]:
 
 
 _NAME_RULES = {"first_name", "legal", "context", "gazetteer", "title", "initial"}
-ROLE_ABBREV = {"ENQ", "INT", "REP", "RES", "RESP", "ITW", "MOD", "ANIM", "QR"}
+ROLE_ABBREV = {  # roles written short as labels: "ENQ :", "DIR :", "DEV :"
+    *"ENQ INT REP RES RESP ITW MOD ANIM QR DIR DEV DRH DSI PDG RSSI CEO CTO DAF TECH ING".split()
+}
 
 
 class _NoEntities:

@@ -15,7 +15,7 @@ import pytest
 from conftest import CODEBOOK, ROOT, dump, write
 
 from qualkit.pseudonym_map import PseudonymMap
-from qualkit.pseudonymise import Detector, Edit, Pseudonymiser, apply_edits
+from qualkit.pseudonymise import Detector, Edit, Pseudonymiser, apply_edits, speaker_name
 from qualkit.reading import read_transcript
 
 NAMES = ROOT / "tests" / "data" / "names"
@@ -116,6 +116,12 @@ def replaced(text: str, **lists) -> str:
         ("Mon portable suisse : 078 414 22 90, le soir.", "414 22"),
         ("Mon fixe, c'est le 04 72... pardon, 04 72 18 30 55.", "pardon"),
         ("Mon identifiant interne, c'est jdupont_77, pour le VPN.", "jdupont_77"),
+        (
+            "Mon natel, c'est le zéro septante-neuf, quatre cent douze, nonante, huitante.",
+            "nonante",
+        ),
+        ("La centrale : 022 718 40 00, puis demandez le 347.", "347"),
+        ("Mon pseudo Discord c'est tlg_dev42, au cas où.", "tlg_dev42"),
         # a dictated address runs back to its introduction, whatever it says in between
         ("Mon mail ? k point o'neil… sans apostrophe, oneil, arobase lmc point ie.", "neil"),
         ("je vous épelle. B, R, U, N, O, arobase, teleo, point, F, R. Voilà.", "B, R, U"),
@@ -172,6 +178,7 @@ def test_pseudonymise_identifiers_never_survive(text, secret):
         ("On m'a appelé le 12 mars à 14 h 30, numéro 3 du classement", ["12 mars", "14 h 30"]),
         ("Appelez-moi, on compte 35 % de hausse", ["35 %"]),
         ("Notre modèle, c'est le 318. En interne, on a 240 salariés.", ["318", "240"]),
+        ("La centrale nucléaire, 900 MW, et mon portable date de 2019.", ["900 MW", "2019"]),
         (
             "Mon équipe, Maintenance, a vu. Notre site, Recherche & Développement.",
             ["Maintenance", "Recherche"],
@@ -281,6 +288,26 @@ def test_pseudonymise_label_details_name_people_and_employers(tmp_path):
 )
 def test_pseudonymise_organisation_and_person_cues(text, name):
     assert name not in replaced(text)
+
+
+def test_pseudonymise_role_abbreviations_stay_initials_go():
+    detector = Detector(None)
+    assert speaker_name(detector, "DIR") == [] and speaker_name(detector, "DEV") == []
+    assert [f.text for f in speaker_name(detector, "JMB")] == ["JMB"]
+
+
+def test_pseudonymise_answer_under_a_label_alone_on_its_line(tmp_path):
+    text = (
+        "Speaker 1 00:13:00\nPour le suivi, je vous joins comment ?\n\n"
+        "Speaker 2 00:13:02\nAu 70 212 33 41. Merci.\n\nSpeaker 1 00:13:09\nMerci à vous.\n\n"
+        "Speaker 2 00:13:11\nAvec plaisir.\n"
+    )
+    out = (
+        Pseudonymiser(Detector(None), PseudonymMap())
+        .transcript(read_transcript(write(tmp_path / "t.txt", text)))
+        .text
+    )
+    assert "212" not in out, out
 
 
 def test_pseudonymise_a_number_cut_between_turns_is_one_number(tmp_path):
