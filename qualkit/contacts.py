@@ -8,6 +8,7 @@ URLs and identifiers (IBAN, plates, file and badge numbers...).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 
 _SPOKEN = (
@@ -158,9 +159,11 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     (
         "IDENTIFIANT",  # a handle named as such: "sous le pseudo klemaire-dev"
         re.compile(
-            r"(?i:\b(?:pseudo|handle|compte|identifiant|login)(?:\s+[\w-]+)?,?\s+"
-            r"(?:c['’]est\s+|est\s+)?)"
-            r"(?P<value>[a-z][a-z0-9_.]*[-_0-9][a-z0-9_.-]*[a-z0-9])"
+            r"(?i:\b(?:pseudo|handle|compte|identifiant|login)\s+(?:c'est\s+|est\s+)?)"
+            r"(?P<value>[a-z][a-z0-9_.]*[-_0-9][a-z0-9_.-]*[a-z0-9])(?![\w-])"
+            # "identifiant interne, c'est jdupont_77": a digit or "_" then
+            r"|(?i:\b(?:pseudo|handle|compte|identifiant|login)\s+[\w-]+,?\s+c['’]est\s+)"
+            r"(?P<named>(?=[a-z0-9._-]*[0-9_])[a-z][a-z0-9_.-]*[a-z0-9])(?![\w-])"
         ),
     ),
     (
@@ -216,11 +219,14 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
         spoken = not digits_mode
         pos, digits, end, gap = start.start(), 0, start.start(), 0
         last, corrected, hundred, paused = 0, False, 0, False
-        while pos < len(text) and digits < 10 and gap <= (2 if strict else 8):
+        limit = min(len(text), start.start() + 200)  # a number is said in 200 characters
+        while pos < limit and digits < 10 and gap <= (2 if strict else 8):
             if text.startswith(("plus", "Plus"), pos):
                 pos += 4
                 continue
             m = _NUMBER_WORD.match(text, pos)
+            if m and gap and m.group().lower() in ("un", "une"):
+                m = None  # "zéro défaut, c'est un objectif": an article, not a digit
             if m:
                 word = m.group().lower()
                 if corrected:  # "trente-deux… non, trente-trois": the new group replaces one
@@ -247,6 +253,8 @@ def _dictated_numbers(text: str) -> list[tuple[int, int]]:
             if not skip:
                 break
             word = skip.group().strip(" ,.…;:!?()-")
+            if not strict and digits == 1 and word and word.lower() not in _FILLERS:
+                break  # "le zéro défaut", "zéro papier": no number follows
             if strict and word and word.lower() not in _FILLERS:
                 if (
                     digits_mode
@@ -282,7 +290,7 @@ _PHONE_CUE = re.compile(
     r"joins|joint|joignez|(?:r?appel|compos|(?:re)?contact)(?:er|ez|e)\b|"
     r"whatsapp|fax|télécopie|secrétariat|en\s+interne|sms|texto|"
     r"numéros?(?!\s+(?:de|d['’]|du)\s+(?!t[ée]l|portable|fixe|mobile|poste|standard|ligne|"
-    r"bureau|secrétariat|l['’]accueil|urgence|astreinte)))"
+    r"bureau|secrétariat|l['’]accueil|urgence|astreinte)))(?![\w-])"  # not "postes", "fixer"
 )
 _ITS_NUMBER = re.compile(r"(?i)\b(?:c['’]est|demandez|faites|tapez) le\b")
 _STRONG_CUE = re.compile(r"(?i)poste|ext|standard|centrale|interne|compos")  # three digits suffice
@@ -294,10 +302,10 @@ _NUMBER_TOKEN = re.compile(
 _INSIDE_NUMBER = frozenset(  # "06 58... pardon, 06 58 37 12 94"
     "euh heu hum ben bah hein et double triple non pardon enfin attendez plutôt".split()
 )
-_AFTER_NUMBER = frozenset(  # words that may follow a phone number; any other: a quantity
+_AFTER_NUMBER = frozenset(  # words that may follow a short number; any other: a quantity
     "ou et si sinon pour poste ext touche c ça je j vous on il elle mais donc voilà merci demandez "
-    "en euh hein non pardon enfin ok bon alors puis aussi directement direct sur quand le la les "
-    "chez demander là ils elles nous qui oui".split()
+    "euh hein non pardon enfin ok bon alors puis aussi directement direct demander oui quand"
+    "".split()
 )
 
 
@@ -309,13 +317,48 @@ def asked_digits(before: Sequence[str]) -> int:
     if any(map(_ends_in_number, before[-2:])):
         return 2
     last = re.split(r"[.!…]\s+", before[-1].rstrip())[-1] if before else ""
-    return 4 if last.endswith("?") and _PHONE_CUE.search(last) else 0
+    counting = re.search(r"(?i)\bcombien\b", last)  # "Combien d'appels au standard ?"
+    return 4 if last.endswith("?") and _PHONE_CUE.search(last) and not counting else 0
 
 
 def _ends_in_number(text: str) -> bool:
     if not (_PHONE_CUE.search(text) or re.search(r"(?i)\bzéro\b", text)):
         return False
-    return bool(re.search(rf"(?i)(?:\d|(?<![\w-])(?:{_SPOKEN}))[\s,]*(?:…|\.\.\.)\s*$", text))
+    number = rf"(?:\d+|(?<![\w-])(?:{_SPOKEN}))"  # two at least: "12..." is a count
+    return bool(re.search(rf"(?i){number}[\s,.-]+{number}[\s,]*(?:…|\.\.\.)\s*$", text))
+
+
+_NOT_BEFORE_PHONE = frozenset(  # "payé 1 299", "depuis 2015", "à 17.30", "il y en a 450"
+    "à de des du en depuis vers sur entre dès jusqu payé payée coûtait coûte coûté avec par "
+    "environ plus moins fois combien objectif voire max maximum minimum presque quasiment "
+    "salle pièce étage bâtiment chambre ai as a avons avez ont avais avait avions aviez avaient "
+    "suis es est sommes êtes sont étais était étions étiez étaient fait fais font faisait "
+    "compte comptait gagne gagnait vend vends produit pèse mesure dure durait ou et".split()
+)
+
+
+def _no_phone(said: str, before: re.Match | None, short: bool) -> bool:
+    """A year or years ("2019, 2020", "2015 - 2016"), a date ("12/03/2021"), thousands
+    ("2 400", "4 000, 5 000"), a decimal or a time ("92,5", "17.30", "8-12, 14-18"), or a short
+    number after a word that makes it an amount, a date or a count ("payé 1 299", "j'avais 250")."""
+    word = re.sub(r"^\w+['’]", "", before.group(1).lower()) if before else ""  # "j'avais"
+    if short and word in _NOT_BEFORE_PHONE:
+        return True
+    if re.fullmatch(r"\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?", said):
+        return True
+    groups = re.findall(r"\d+", said)
+    if groups and all(re.fullmatch(r"(?:19|20)\d\d", g) for g in (groups[0], groups[-1])):
+        return True
+    thousands = r"\d{1,3}(?:[ \u202f\u00a0]\d{3})+"
+    if re.fullmatch(rf"{thousands}(?:[\s,]+{thousands})*", said):
+        return True
+    if re.search(r"\d[,.:]\d", said) and len("".join(groups)) <= 5:
+        return True
+    return bool(
+        not said.startswith("0")
+        and re.search(r"\d\s*[-/]\s*\d", said)
+        and all(len(g) <= 2 and int(g) <= 24 for g in groups)
+    )
 
 
 def _cued_numbers(text: str, asked: int = 0) -> list[tuple[int, int]]:
@@ -328,10 +371,10 @@ def _cued_numbers(text: str, asked: int = 0) -> list[tuple[int, int]]:
     ("1500 appels", "12 mars", "14 h"). "En interne" also covers its sentence before it."""
     spans = []
     cues = [(c.end(), bool(_STRONG_CUE.match(c.group()))) for c in _PHONE_CUE.finditer(text)]
+    ends = [0] + [b.end() for b in _WINDOW_END.finditer(text)]
     for c in _PHONE_CUE.finditer(text):
         if c.group().lower().startswith("en"):  # "le 240 si vous êtes en interne"
-            before = [b.end() for b in _WINDOW_END.finditer(text) if b.end() <= c.start()]
-            cues.append((before[-1] if before else 0, True))
+            cues.append((ends[bisect_right(ends, c.start()) - 1], True))
     if cues or asked:  # once the phone is the subject: "Sinon mon assistante, c'est le 318."
         first = 0 if asked else min(c for c, _ in cues)
         cues += [(m.end(), True) for m in _ITS_NUMBER.finditer(text, first)]
@@ -370,13 +413,17 @@ def _cued_numbers(text: str, asked: int = 0) -> list[tuple[int, int]]:
                 after is not None
                 and (
                     after.group("mark") in ("%", "€", "$")
+                    or after.group("word")
+                    and after.start() == run[-1].end()  # "7j/7", "24h"
                     or ((w := after.group("word") or "").islower() or w.isupper())  # "900 MW"
                     and after.group().lower() not in _AFTER_NUMBER
                     and text[run[-1].end() : after.start()].isspace()
                 )
             )
-            year = len(run) == 1 and re.fullmatch(r"(?:19|20)\d\d", run[0].group())
-            if digits >= needed and not quantity and not year:
+            said = text[run[0].start() : run[-1].end()]
+            before = re.search(r"([\w'’]+)\W*$", text[max(0, run[0].start() - 30) : run[0].start()])
+            short = digits < 8  # a whole number is a phone whatever comes around it
+            if digits >= needed and not (short and quantity) and not _no_phone(said, before, short):
                 plus = text[run[0].start() - 1 : run[0].start()] == "+"
                 spans.append((run[0].start() - plus, run[-1].end()))
             i = j + 1
@@ -385,13 +432,17 @@ def _cued_numbers(text: str, asked: int = 0) -> list[tuple[int, int]]:
 
 # A dictated address: everything from its introduction to its domain ("g point van den berghe…
 # tout attaché, vandenberghe… arobase mecaprec tiret group point eu").
-_AT = re.compile(r"(?i)(?<![\w@])(?:arobase|arobas|arrobase|arrobe|a commercial|at|chez)(?!\w)|@")
-_DOMAIN = re.compile(
-    rf"(?i)[\s,]*+[\w-]++(?:[\s,.…]++[\w-]++){{0,9}}?"  # possessive: no backtracking
-    rf"[\s,]*(?:point|dot|\.)[\s,]*(?:{_TLD}|[a-z](?:,?\s|-)[a-z])\b"  # spelled: "point, F, R"
-    rf"(?:[\s,]*(?:point|dot|\.)[\s,]*(?:{_TLD})\b)*(?![\w@-])"
+_AT = re.compile(
+    r"(?i)(?<![\w@])(?:arobase|arobas|arrobase|arrobas|arrobe|a commercial|at|chez)(?!\w)|@"
+)
+_DOT = r"(?:\s*,?\s*(?i:point|dot)\s*,?\s*|\.(?=\S))"  # a dot said, or typed inside a word
+_DOMAIN = re.compile(  # possessive tokens: no backtracking; a sentence's full stop is no dot
+    rf"(?:[\s,]|\.\.\.|…)*+[\w-]++(?:(?:[\s,]|\.\.\.|…|\.(?=\S))++[\w-]++){{0,9}}?"
+    rf"{_DOT}(?:{_TLD}|[a-zA-Z](?:,?\s|-)[a-zA-Z])\b"  # spelled: "point, F, R"
+    rf"(?:{_DOT}(?:{_TLD})\b)*(?![\w@-])"
 )
 _RESTARTED = re.compile(r"[\s,]*(?:\.\.\.|…)[\s,]*(?:\w+,?\s+)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_SAID_DOT = re.compile(r"(?i)\b(?:point|dot)\b")
 _ADDRESS_TOKEN = re.compile(r"[\w'’-]+|\.\.\.|\S|\n")
 _BEFORE_ADDRESS = frozenset(  # words that introduce an address, never part of it
     "est mon ma mes me moi à adresse mail mails e-mail email mél courriel alors donc voilà par "
@@ -408,8 +459,8 @@ def _dictated_emails(text: str) -> list[tuple[int, int]]:
     spans = []
     for at in _AT.finditer(text):
         domain = _DOMAIN.match(text, at.end()) or _RESTARTED.match(text, at.end())
-        if not domain:
-            continue
+        if not domain or at.group().lower() == "chez" and not _SAID_DOT.search(domain.group()):
+            continue  # "chez moi. Ma femme" is no address; "morel chez free point fr" is
         start, words = at.start(), 0
         if at.group() == "@" and not text[at.start() - 1 : at.start()].isspace():
             continue  # written, not dictated: the address pattern's job
@@ -438,7 +489,8 @@ def find(text: str, asked: int = 0) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     for kind, pattern in PATTERNS:
         for m in pattern.finditer(text):
-            s, e = m.span("value") if "value" in pattern.groupindex else m.span()
+            named = [g for g in ("value", "named") if g in pattern.groupindex and m.group(g)]
+            s, e = m.span(named[0]) if named else m.span()
             found.append((s, e, kind))
     found += [(s, e, "TELEPHONE") for s, e in _dictated_numbers(text) + _cued_numbers(text, asked)]
     found += [(s, e, "EMAIL") for s, e in _dictated_emails(text)]

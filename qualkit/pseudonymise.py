@@ -127,7 +127,10 @@ class Pseudonymiser:
             if " " in said and len(said) >= 6:
                 sweep(said, "EMAIL")
         for local in locals_:
-            for part in re.split(r"[\W\d_]+|\b(?:point|dot|tiret|underscore)\b", local):
+            parts = re.split(r"[\W\d_]+|\b(?:point|dot|tiret|underscore)\b", local)
+            if len([p for p in parts if p]) < 2:
+                continue  # "hotline@", "webmaster@": a service, not someone's name
+            for part in parts:
                 if len(part) >= 4 and not common_word(part) and not self.detector.is_never(part):
                     sweep(part, "PERSONNE")
         return self.assign(found, interview)
@@ -202,8 +205,12 @@ class Pseudonymiser:
         return replace(transcript, text=new_text, turns=tuple(turns), metadata=metadata)
 
 
-_ROLE_WORDS = {  # stems: "consultante", "Enquêteurs" and "Interviewé·e" end in one of these
-    re.sub(r"[·.]?(?:e|s|es)$", "", fold(w))
+def _role_stem(word: str) -> str:
+    return re.sub(r"[·.]?(?:e|s|es)$", "", fold(word))
+
+
+_ROLE_WORDS = {  # stems: "consultante", "Enquêteurs", "Retraitée" and "Interviewé·e"
+    _role_stem(w)
     for w in (
         "consultant interviewer intervieweur intervieweuse enquêteur enquêtrice enquêteuse "
         "animateur animatrice modérateur modératrice observateur observatrice répondant "
@@ -214,7 +221,12 @@ _ROLE_WORDS = {  # stems: "consultante", "Enquêteurs" and "Interviewé·e" end 
         "dirigeant fondateur fondatrice gérant président présidente assistant secrétaire "
         "comptable commercial commerciale acheteur acheteuse auditeur auditrice interprète "
         "notes traduction siège adjoint adjointe associé associée conseiller conseillère "
-        "agent agente employé cadre élu élue maire"
+        "agent agente employé cadre élu élue maire "
+        # who the speaker is or what the transcriber notes: "P1 (Femme, 45 ans)", "(Rires)"
+        "femme homme retraité ouvrier ouvrière étudiant étudiante jeune senior junior parent "
+        "mère père bénévole patient patiente aidant aidante demandeur demandeuse chômeur "
+        "rires rire silence suite fin début reprise pause coupure inaudible hésitation off "
+        "visio téléphone anonyme entretien groupe"
     ).split()
 }
 _PARTICLE_WORDS = r"de|du|des|d['’]|van|von|der|den|le|la|ben|bin|el|al|dos|da|di"
@@ -291,11 +303,13 @@ def _affiliation(detector: Detector, detail: str) -> list[Found]:
         return listed  # "EDF", "délégué CFDT"
     if detail.isupper() and len(detail) <= 5:
         return []  # a role or a sector: "RH", "DSI", "ESN"
+    if re.search(r"\d", detail):
+        return []  # "45 ans", "Groupe 2"
     named = speaker_name(detector, detail)
     if named:
         return named
     words = detail.split()
-    if any(re.sub(r"[·.]?(?:e|s|es)$", "", fold(w)) in _ROLE_WORDS for w in words):
+    if any(_role_stem(w) in _ROLE_WORDS or _role_stem(_role_stem(w)) in _ROLE_WORDS for w in words):
         return []
     return [Found(0, len(detail), "ENTREPRISE", detail, "label")]
 

@@ -25,9 +25,10 @@ DEFAULT_LABEL_PATTERN = re.compile(
     (?P<text>.*)$""",
     re.VERBOSE,
 )
-# A label alone on its line with its time, the words on the next lines: "Speaker 2 00:06:43"
+# A label of two words or more alone on its line with its time, the words on the next lines:
+# "Speaker 2 00:06:43" (not "Lever 6:00")
 HEADING_LABEL_PATTERN = re.compile(
-    rf"^\s*(?:\*\*|__)?(?P<label>[^\W\d_][\w'’.\-·]*(?:\s+[\w'’.\-·]+){{0,3}}?)(?:\*\*|__)?"
+    rf"^\s*(?:\*\*|__)?(?P<label>[^\W\d_][\w'’.\-·]*(?:\s+[\w'’.\-·]+){{1,3}}?)(?:\*\*|__)?"
     rf"\s+[\[(]?(?P<ts2>{TIMESTAMP})[\])]?\s*(?P<text>)$"
 )
 DEFAULT_LABEL_PATTERNS = (HEADING_LABEL_PATTERN, DEFAULT_LABEL_PATTERN)
@@ -97,7 +98,7 @@ def _plausible_label(label: str) -> bool:
     """A label names a role or a person: short, capitalised words, initials or a placeholder."""
     if label.startswith("[") or label.split()[0] in ("M.", "Mme", "Mlle", "Dr", "Pr"):
         return True
-    if len(label) > 40:
+    if len(_bare(label)) > 40:
         return False
     words = _bare(label).split()  # "Nadia (Opale)": the detail may be a role in lower case
     particles = {"de", "du", "des", "la", "le", "van", "von", "d'", "di", "da", "ben", "el"}

@@ -179,6 +179,19 @@ def test_pseudonymise_identifiers_never_survive(text, secret):
         ("Appelez-moi, on compte 35 % de hausse", ["35 %"]),
         ("Notre modèle, c'est le 318. En interne, on a 240 salariés.", ["318", "240"]),
         ("La centrale nucléaire, 900 MW, et mon portable date de 2019.", ["900 MW", "2019"]),
+        # ordinary speech near a phone cue (found by a review of the cue rule)
+        ("Je suis rentré chez moi. Ma femme était là.", ["chez moi. Ma femme"]),
+        ("Ils sont partis chez Airbus. Pro, c'est mieux payé.", ["Pro, c'est"]),
+        ("Le fixe, c'est 2 400. Le mobile, on l'a payé 1 299.", ["2 400", "1 299"]),
+        ("Les postes, il y en a 450. On va fixer l'objectif à 1 500.", ["450", "1 500"]),
+        ("Ils ont standardisé les process en 2019, 2020.", ["2019, 2020"]),
+        ("Le standard ferme à 17.30, taux de décroché de 92,5.", ["17.30", "92,5"]),
+        ("Mes horaires au standard : 8-12, 14-18, ouvert 24h/24, 7j/7.", ["8-12, 14-18", "7j/7"]),
+        ("Au téléphone, on s'est vus le 12/03/2021. Sur ce poste, j'avais 250.", ["12/03", "250"]),
+        ("Au téléphone, le client m'a dit 4 000, 5 000 max.", ["4 000, 5 000"]),
+        ("On vise le zéro défaut, c'est un objectif pour une équipe de deux ou trois.", ["un"]),
+        ("Le compte, c'est celui-là. Mon compte, c'est au-dessus.", ["celui-là", "au-dessus"]),
+        ("C'est hotline@acme.fr, la hotline quoi.", ["la hotline quoi"]),
         (
             "Mon équipe, Maintenance, a vu. Notre site, Recherche & Développement.",
             ["Maintenance", "Recherche"],
@@ -294,6 +307,21 @@ def test_pseudonymise_role_abbreviations_stay_initials_go():
     detector = Detector(None)
     assert speaker_name(detector, "DIR") == [] and speaker_name(detector, "DEV") == []
     assert [f.text for f in speaker_name(detector, "JMB")] == ["JMB"]
+    for label in ("P1 (Femme, 45 ans)", "Enquêtrice (Rires)", "P3 (Retraitée)", "P2 (Groupe 2)"):
+        assert speaker_name(detector, label) == [], label
+
+
+def test_pseudonymise_a_count_after_a_question_about_the_standard_stays(tmp_path):
+    text = (
+        "Enquêtrice : Combien d'appels au standard par jour ?\nRépondante : 300, 400.\n"
+        "Enquêtrice : Et au standard, vous étiez à peu près 12...\nRépondante : 12, 15 oui.\n"
+    )
+    out = (
+        Pseudonymiser(Detector(None), PseudonymMap())
+        .transcript(read_transcript(write(tmp_path / "t.txt", text)))
+        .text
+    )
+    assert "300, 400" in out and "12, 15" in out, out
 
 
 def test_pseudonymise_answer_under_a_label_alone_on_its_line(tmp_path):

@@ -109,6 +109,9 @@ def test_reading_labels_alone_on_their_line_with_a_time(tmp_path):
     assert [tt.speaker for tt in t.turns] == ["Speaker 1", "Speaker 2"] * 2
     assert [tt.time_start for tt in t.turns] == [400.0, 403.0, 410.0, 422.0]
     assert "Mon numéro pro : 01" in t.text and "06:4" not in t.text
+    # a one-word line with a time is words, not a label ("Lever 6:00")
+    t = read_transcript(write(tmp_path / "b.txt", text + "Lever 6:00\nDépart 7:15\nLever 6:00\n"))
+    assert "Départ 7:15" in t.text
 
 
 def test_reading_custom_label_pattern(tmp_path):
