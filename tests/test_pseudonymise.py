@@ -40,6 +40,12 @@ def replaced(text: str, **lists) -> str:
     return pseudonymiser.text(text, "t.txt")[0]
 
 
+def read_and_replace(tmp_path: Path, text: str):
+    """A transcript file read as import reads it (labels, turns), then pseudonymised."""
+    transcript = read_transcript(write(tmp_path / "t.txt", text))
+    return Pseudonymiser(Detector(None), PseudonymMap()).transcript(transcript)
+
+
 @pytest.mark.parametrize(
     "text, secret",
     [
@@ -267,8 +273,7 @@ def test_pseudonymise_always_and_never_lists_win():
 def test_pseudonymise_a_question_about_the_phone_makes_the_answer_a_number(tmp_path):
     def pseudonymised(question: str) -> str:
         text = f"Enquêteur : {question}\nRépondant : Alors 4, euh, 12… 87 [inaudible] 30.\n"
-        transcript = read_transcript(write(tmp_path / "t.txt", text))
-        return Pseudonymiser(Detector(None), PseudonymMap()).transcript(transcript).text
+        return read_and_replace(tmp_path, text).text
 
     out = pseudonymised("Et votre ligne directe ?")
     assert "87" not in out and "[TELEPHONE_1]" in out, out
@@ -281,8 +286,7 @@ def test_pseudonymise_label_details_name_people_and_employers(tmp_path):
         "Nadia (Opale) : Et avant ?\nM. Roux (Forges Vuillemin, DRH) : Chez Opale aussi.\n"
         "Intervenant 2 (Farid, ESN) : Moi, chez EDF.\nIntervenant 2 (Farid, ESN) : Voilà.\n"
     )
-    transcript = read_transcript(write(tmp_path / "t.txt", text))
-    out = Pseudonymiser(Detector(None), PseudonymMap()).transcript(transcript)
+    out = read_and_replace(tmp_path, text)
     for name in ("Nadia", "Opale", "Roux", "Vuillemin", "Farid", "EDF"):
         assert name not in out.text and all(name not in t.speaker for t in out.turns), name
     assert "DRH" in out.text and "Intervenant 2 (" in out.text and "ESN" in out.text
@@ -316,11 +320,7 @@ def test_pseudonymise_a_count_after_a_question_about_the_standard_stays(tmp_path
         "Enquêtrice : Combien d'appels au standard par jour ?\nRépondante : 300, 400.\n"
         "Enquêtrice : Et au standard, vous étiez à peu près 12...\nRépondante : 12, 15 oui.\n"
     )
-    out = (
-        Pseudonymiser(Detector(None), PseudonymMap())
-        .transcript(read_transcript(write(tmp_path / "t.txt", text)))
-        .text
-    )
+    out = read_and_replace(tmp_path, text).text
     assert "300, 400" in out and "12, 15" in out, out
 
 
@@ -330,11 +330,7 @@ def test_pseudonymise_answer_under_a_label_alone_on_its_line(tmp_path):
         "Speaker 2 00:13:02\nAu 70 212 33 41. Merci.\n\nSpeaker 1 00:13:09\nMerci à vous.\n\n"
         "Speaker 2 00:13:11\nAvec plaisir.\n"
     )
-    out = (
-        Pseudonymiser(Detector(None), PseudonymMap())
-        .transcript(read_transcript(write(tmp_path / "t.txt", text)))
-        .text
-    )
+    out = read_and_replace(tmp_path, text).text
     assert "212" not in out, out
 
 
@@ -344,11 +340,7 @@ def test_pseudonymise_a_number_cut_between_turns_is_one_number(tmp_path):
         "oui.\nRépondant : ... quarante, onze, treize.\nEnquêtrice : Vous pouvez me rappeler "
         "votre parcours ?\nRépondant : Dans les années soixante-dix, j'étais à Lyon.\n"
     )
-    out = (
-        Pseudonymiser(Detector(None), PseudonymMap())
-        .transcript(read_transcript(write(tmp_path / "t.txt", text)))
-        .text
-    )
+    out = read_and_replace(tmp_path, text).text
     assert "Quatre-vingt-deux" not in out and "onze" not in out, out
     assert "soixante-dix" in out
 
