@@ -70,8 +70,9 @@ GROUPS = {
 
 def as_transcript(item: dict) -> Transcript:
     """Turns as the reader builds them: a speaker label at the start of a line (the reader's own
-    patterns, timestamps allowed, or alone on its line with its time), words up to the next label; text before the first label is the
-    header, which import pseudonymises as the preamble."""
+    patterns, timestamps allowed, or alone on its line with its time), words up to the next
+    label; text before the first label is the header, which import pseudonymises as the
+    preamble."""
     text = item["text"]
     marks = []  # (label, start of the words)
     offset = 0
