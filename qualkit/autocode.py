@@ -229,8 +229,7 @@ class AutoCoder:
         """The codebook's classifier; another study's decisions (FOREIGN) are extra training
         rows of small weight, present in every fold, so the cut stays the codebook's."""
         texts, labels = _codebook_training(self.codebook)
-        vectors = self.embed(texts)
-        lexical = self._lexical(self.lemmas_of(texts))
+        vectors, lexical = self._raw(texts)
         mean, std = _standardiser(np.hstack([vectors, lexical]))
         features = _standardise(vectors, lexical, mean, std)
         self._codebook_x = features
@@ -238,9 +237,7 @@ class AutoCoder:
         extra_y = np.zeros((0, labels.shape[1]), dtype=bool)
         if foreign:
             f_texts = [t.text for t in foreign]
-            extra_x = _standardise(
-                self.embed(f_texts), self._lexical(self.lemmas_of(f_texts)), mean, std
-            )
+            extra_x = _standardise(*self._raw(f_texts), mean, std)
             extra_y = np.array([[c in t.codes for c in self.code_ids] for t in foreign])
         x, y = np.vstack([features, extra_x]), np.vstack([labels, extra_y])
         weight = np.r_[np.ones(len(features)), np.full(len(extra_x), FOREIGN_WEIGHT)]
@@ -335,6 +332,10 @@ class AutoCoder:
 
     def _features(self, vectors: np.ndarray, lexical: np.ndarray) -> np.ndarray:
         return _standardise(vectors, lexical, self.zero_shot.mean, self.zero_shot.std)
+
+    def _raw(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Embeddings and lexical hits of texts, read from the caches, not yet standardised."""
+        return self.embed(texts), self._lexical(self.lemmas_of(texts))
 
     def _features_of(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
         """Features of texts, their embeddings and lemmas read from the caches."""

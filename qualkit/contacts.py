@@ -161,9 +161,13 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?i:\b(?:pseudo|handle|compte|identifiant|login)\s+(?:c'est\s+|est\s+)?)"
             r"(?P<value>[a-z][a-z0-9_.]*[-_0-9][a-z0-9_.-]*[a-z0-9])(?![\w-])"
-            # "identifiant interne, c'est jdupont_77": a digit or "_" then
-            r"|(?i:\b(?:pseudo|handle|compte|identifiant|login)\s+[\w-]+,?\s+c['’]est\s+)"
-            r"(?P<named>(?=[a-z0-9._-]*[0-9_])[a-z][a-z0-9_.-]*[a-z0-9])(?![\w-])"
+        ),
+    ),
+    (
+        "IDENTIFIANT",  # "identifiant interne, c'est jdupont_77": a digit or "_" then
+        re.compile(
+            r"(?i:\b(?:pseudo|handle|compte|identifiant|login)\s+[\w-]+,?\s+c['’]est\s+)"
+            r"(?P<value>(?=[a-z0-9._-]*[0-9_])[a-z][a-z0-9_.-]*[a-z0-9])(?![\w-])"
         ),
     ),
     (
@@ -370,9 +374,10 @@ def _cued_numbers(text: str, asked: int = 0) -> list[tuple[int, int]]:
     the subject, "c'est le"); no year alone; none followed by a word that makes it a quantity
     ("1500 appels", "12 mars", "14 h"). "En interne" also covers its sentence before it."""
     spans = []
-    cues = [(c.end(), bool(_STRONG_CUE.match(c.group()))) for c in _PHONE_CUE.finditer(text)]
     ends = [0] + [b.end() for b in _WINDOW_END.finditer(text)]
+    cues = []
     for c in _PHONE_CUE.finditer(text):
+        cues.append((c.end(), bool(_STRONG_CUE.match(c.group()))))
         if c.group().lower().startswith("en"):  # "le 240 si vous êtes en interne"
             cues.append((ends[bisect_right(ends, c.start()) - 1], True))
     if cues or asked:  # once the phone is the subject: "Sinon mon assistante, c'est le 318."
@@ -489,8 +494,7 @@ def find(text: str, asked: int = 0) -> list[tuple[int, int, str]]:
     found: list[tuple[int, int, str]] = []
     for kind, pattern in PATTERNS:
         for m in pattern.finditer(text):
-            named = [g for g in ("value", "named") if g in pattern.groupindex and m.group(g)]
-            s, e = m.span(named[0]) if named else m.span()
+            s, e = m.span("value") if "value" in pattern.groupindex else m.span()
             found.append((s, e, kind))
     found += [(s, e, "TELEPHONE") for s, e in _dictated_numbers(text) + _cued_numbers(text, asked)]
     found += [(s, e, "EMAIL") for s, e in _dictated_emails(text)]

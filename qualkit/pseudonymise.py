@@ -29,6 +29,7 @@ from qualkit.name_detection import (
     word_list,
 )
 from qualkit.pseudonym_map import PseudonymMap
+from qualkit.speakers import INTERVIEWER_WORDS, RESPONDENT_WORDS
 
 __all__ = ["Detector", "Edit", "Pseudonymiser", "apply_edits", "fold", "label_spans"]
 
@@ -209,13 +210,13 @@ def _role_stem(word: str) -> str:
     return re.sub(r"[·.]?(?:e|s|es)$", "", fold(word))
 
 
-_ROLE_WORDS = {  # stems: "consultante", "Enquêteurs", "Retraitée" and "Interviewé·e"
+_ROLE_WORDS = {  # stems: "consultante", "Enquêteurs", "Retraitée" and "Interviewé·e"; and
+    # the role words that label a turn
     _role_stem(w)
     for w in (
-        "consultant interviewer intervieweur intervieweuse enquêteur enquêtrice enquêteuse "
-        "animateur animatrice modérateur modératrice observateur observatrice répondant "
-        "interviewé participant client manager directeur directrice responsable DRH RH chef "
-        "cheffe salarié ingénieur recruteur recruteuse expert représentant délégué syndical "
+        "consultant observateur observatrice client manager directeur directrice responsable "
+        "DRH RH chef cheffe salarié ingénieur recruteur recruteuse expert représentant délégué "
+        "syndical "
         "stagiaire alternant technicien technicienne opérateur opératrice médecin infirmier "
         "infirmière avocat juriste chercheur chercheuse professeur formateur formatrice "
         "dirigeant fondateur fondatrice gérant président présidente assistant secrétaire "
@@ -228,7 +229,7 @@ _ROLE_WORDS = {  # stems: "consultante", "Enquêteurs", "Retraitée" and "Interv
         "rires rire silence suite fin début reprise pause coupure inaudible hésitation off "
         "visio téléphone anonyme entretien groupe"
     ).split()
-}
+} | {_role_stem(w) for w in INTERVIEWER_WORDS | RESPONDENT_WORDS}  # "Enquêtrice (Opale)"
 _PARTICLE_WORDS = r"de|du|des|d['’]|van|von|der|den|le|la|ben|bin|el|al|dos|da|di"
 
 

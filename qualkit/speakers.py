@@ -11,13 +11,14 @@ from qualkit.data import INTERVIEWER, RESPONDENT, RawTurn
 
 TIMESTAMP = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
 # "[00:12:31] Name : text", "Name (00:12:31) : text", "**Q :** text", "[PERSONNE_1] : text"
+_LABEL_WORD = r"[\w'’.\-·]"  # a character of a label's word: "Intervieweur·euse", "M.-C."
 DEFAULT_LABEL_PATTERN = re.compile(
     rf"""^\s*
     (?:[\[(]?(?P<ts>{TIMESTAMP})[\])]?\s*[-–—]?\s*)?
     (?:\*\*|__)?
     (?P<label>
         (?:(?:M\.|Mme|Mlle|Dr|Pr)\s+)?\[[A-ZÀ-Ü_]+(?:_\d+)?\]
-      | [^\W\d_][\w'’.\-·]*(?:\s+[\w'’.\-·]+){{0,3}}
+      | [^\W\d_]{_LABEL_WORD}*(?:\s+{_LABEL_WORD}+){{0,3}}
         (?:\s*\((?!\s*\d{{1,2}}:\d{{2}})[^()\n:]{{1,40}}\))?  # "Nadia (Opale)", "P2 (Farid, ESN)"
     )
     \s*(?:[\[(](?P<ts2>{TIMESTAMP})[\])])?
@@ -28,7 +29,7 @@ DEFAULT_LABEL_PATTERN = re.compile(
 # A label of two words or more alone on its line with its time, the words on the next lines:
 # "Speaker 2 00:06:43" (not "Lever 6:00")
 HEADING_LABEL_PATTERN = re.compile(
-    rf"^\s*(?:\*\*|__)?(?P<label>[^\W\d_][\w'’.\-·]*(?:\s+[\w'’.\-·]+){{1,3}}?)(?:\*\*|__)?"
+    rf"^\s*(?:\*\*|__)?(?P<label>[^\W\d_]{_LABEL_WORD}*(?:\s+{_LABEL_WORD}+){{1,3}}?)(?:\*\*|__)?"
     rf"\s+[\[(]?(?P<ts2>{TIMESTAMP})[\])]?\s*(?P<text>)$"
 )
 DEFAULT_LABEL_PATTERNS = (HEADING_LABEL_PATTERN, DEFAULT_LABEL_PATTERN)
